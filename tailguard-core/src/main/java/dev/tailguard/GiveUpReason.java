@@ -1,0 +1,21 @@
+package dev.tailguard;
+
+/**
+ * Why a call stopped retrying while its last outcome was still a retryable failure.
+ *
+ * @since 0.1
+ */
+public enum GiveUpReason {
+  /** Every allowed attempt was used. */
+  MAX_ATTEMPTS,
+  /** The next retry could not finish its backoff before the call's deadline. */
+  DEADLINE,
+  /** The server said not to retry (a negative server hint). */
+  SERVER_REFUSED,
+  /** The {@link RetryAdmission} (a budget) refused the retry. */
+  ADMISSION_DENIED,
+  /** The calling thread was interrupted while waiting to retry. */
+  INTERRUPTED,
+  /** The scheduler refused the retry's timer (it was shut down). */
+  SCHEDULER_REJECTED
+}

@@ -1,0 +1,278 @@
+package dev.tailguard.internal;
+
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.AttemptContext;
+import dev.tailguard.AttemptTimeoutException;
+import dev.tailguard.GiveUpReason;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.Verdict;
+import dev.tailguard.event.ResultDiscardedEvent;
+import dev.tailguard.time.Cancellable;
+import dev.tailguard.time.Clock;
+import dev.tailguard.time.Scheduler;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+
+/**
+ * One asynchronous retried call. Decisions come from {@link RetryRun}, as in the synchronous loop;
+ * waiting goes through the {@link Scheduler}.
+ *
+ * <p>Concurrency: three things race for each attempt — its completion, its timeout timer and the
+ * caller cancelling the returned future. Each attempt's {@code settled} flag lets exactly one of
+ * the first two decide the attempt; a result that loses goes to the discard hook. The returned
+ * future is completed once; cancelling it cancels the pending retry timer and the attempt in
+ * flight.
+ */
+public final class AsyncRetryExecution<T> {
+  private final RetryRun<T> run;
+  private final AsyncAttempt<T> attempt;
+  private final OutcomeHandler<? super T> handler;
+  private final Scheduler scheduler;
+  private final CompletableFuture<T> promise = new CompletableFuture<>();
+  /** The attempt in flight, for cancellation; replaced before each new attempt starts. */
+  private volatile InFlight<T> inFlight;
+  /** The timer that will start the next attempt, for cancellation. */
+  private volatile Cancellable retryTimer;
+
+  private AsyncRetryExecution(
+      RetryPolicy policy,
+      Clock clock,
+      Scheduler scheduler,
+      RandomGenerator random,
+      AsyncAttempt<T> attempt,
+      OutcomeHandler<? super T> handler) {
+    this.run = RetryRun.beforeFirstAttempt(policy, handler, clock, random);
+    this.attempt = attempt;
+    this.handler = handler;
+    this.scheduler = scheduler;
+  }
+
+  /** Starts the call; the first attempt begins before this returns. */
+  public static <T> CompletableFuture<T> start(
+      RetryPolicy policy,
+      Clock clock,
+      Scheduler scheduler,
+      RandomGenerator random,
+      AsyncAttempt<T> attempt,
+      OutcomeHandler<? super T> handler) {
+    AsyncRetryExecution<T> execution =
+        new AsyncRetryExecution<>(policy, clock, scheduler, random, attempt, handler);
+    execution.promise.whenComplete(
+        (result, error) -> {
+          if (execution.promise.isCancelled()) {
+            execution.cancelEverything();
+          }
+        });
+    execution.startAttempt();
+    return execution.promise;
+  }
+
+  private void startAttempt() {
+    // The caller may have cancelled while the retry timer was firing.
+    if (promise.isDone()) {
+      return;
+    }
+    int number = run.beginAttempt();
+    long allowance = run.allowanceNanos();
+    InFlight<T> flight = new InFlight<>(number, allowance);
+    inFlight = flight;
+    CompletionStage<T> stage;
+    try {
+      stage = attempt.start(new AttemptContext(number, allowance));
+      if (stage == null) {
+        throw new NullPointerException("attempt " + number + " returned a null CompletionStage");
+      }
+    } catch (Throwable t) {
+      flight.settled.set(true);
+      onOutcome(number, null, t);
+      return;
+    }
+    flight.future = toFuture(stage);
+    if (allowance >= 0) {
+      try {
+        flight.timer = scheduler.schedule(() -> onTimeout(flight), Duration.ofNanos(allowance));
+      } catch (RejectedExecutionException rejected) {
+        cancelQuietly(flight.future);
+        abandon(flight, rejected);
+        return;
+      }
+    }
+    stage.whenComplete((result, error) -> onComplete(flight, result, error));
+    // The caller may have cancelled between our check and publishing this attempt.
+    if (promise.isCancelled()) {
+      cancelEverything();
+    }
+  }
+
+  private void onComplete(InFlight<T> flight, T result, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (!flight.settled.compareAndSet(false, true)) {
+      // The attempt already timed out or was cancelled; its value, if any, is nobody's.
+      run.discard(flight.number, cause == null ? result : null, ResultDiscardedEvent.Reason.LATE);
+      return;
+    }
+    Cancellable timer = flight.timer;
+    if (timer != null) {
+      timer.cancel();
+    }
+    if (promise.isDone()) {
+      run.discard(flight.number, cause == null ? result : null, ResultDiscardedEvent.Reason.CALL_ENDED);
+      return;
+    }
+    onOutcome(flight.number, cause == null ? result : null, cause);
+  }
+
+  private void onTimeout(InFlight<T> flight) {
+    if (!flight.settled.compareAndSet(false, true)) {
+      return;
+    }
+    cancelQuietly(flight.future);
+    if (promise.isDone()) {
+      return;
+    }
+    onOutcome(flight.number, null, new AttemptTimeoutException(flight.number, flight.allowance));
+  }
+
+  private void onOutcome(int number, T result, Throwable error) {
+    Verdict verdict;
+    try {
+      verdict = RetryRun.classify(handler.classifier(), result, error);
+    } catch (RetryRun.ClassifierFailure failure) {
+      run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+      run.afterFailure(Verdict.NON_RETRYABLE, null, failure.getCause());
+      completeExceptionally(run.onFailure(failure.getCause()));
+      return;
+    }
+    if (verdict == Verdict.SUCCESS) {
+      if (promise.complete(result)) {
+        run.onSuccess();
+      } else {
+        run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+      }
+      return;
+    }
+    RetryDecision decision = run.afterFailure(verdict, result, error);
+    switch (decision.action()) {
+      case FAIL:
+        run.onFailure(error);
+        if (error == null) {
+          // A non-retryable result (a 400) is the answer the call commits to.
+          if (!promise.complete(result)) {
+            run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+          }
+        } else {
+          promise.completeExceptionally(error);
+        }
+        return;
+      case GIVE_UP:
+        giveUp(number, decision.reason(), result, error, null);
+        return;
+      case RETRY:
+        run.discard(number, result, ResultDiscardedEvent.Reason.RETRIED);
+        run.onRetryScheduled(decision, result, error);
+        scheduleRetry(decision.delayNanos(), error);
+        return;
+      default:
+        throw new AssertionError(decision);
+    }
+  }
+
+  private void scheduleRetry(long delayNanos, Throwable lastError) {
+    Cancellable timer;
+    try {
+      timer = scheduler.schedule(this::startAttempt, Duration.ofNanos(delayNanos));
+    } catch (RejectedExecutionException rejected) {
+      // A shut-down scheduler must fail the call promptly, never leave it hanging (failsafe #260).
+      completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, lastError, rejected));
+      return;
+    }
+    retryTimer = timer;
+    if (promise.isCancelled()) {
+      timer.cancel();
+    }
+  }
+
+  private void giveUp(int number, GiveUpReason reason, T result, Throwable error, Throwable extra) {
+    if (error == null && handler.returnLastResultOnGiveUp()) {
+      run.onGiveUp(reason, result, null, extra);
+      if (!promise.complete(result)) {
+        run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+      }
+      return;
+    }
+    run.discard(number, result, ResultDiscardedEvent.Reason.GAVE_UP);
+    completeExceptionally(run.onGiveUp(reason, result, error, extra));
+  }
+
+  /** The attempt could not be watched (timer rejected): fail the call, do not hang it. */
+  private void abandon(InFlight<T> flight, RejectedExecutionException rejected) {
+    flight.settled.set(true);
+    completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, null, rejected));
+  }
+
+  private void completeExceptionally(Throwable error) {
+    promise.completeExceptionally(error);
+  }
+
+  private void cancelEverything() {
+    Cancellable timer = retryTimer;
+    if (timer != null) {
+      timer.cancel();
+    }
+    InFlight<T> flight = inFlight;
+    if (flight != null) {
+      Cancellable attemptTimer = flight.timer;
+      if (attemptTimer != null) {
+        attemptTimer.cancel();
+      }
+      flight.settled.set(true);
+      // Cancelling a future that already completed does nothing, so this is always safe.
+      cancelQuietly(flight.future);
+    }
+  }
+
+  private static <T> CompletableFuture<T> toFuture(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture();
+    } catch (UnsupportedOperationException notCancellable) {
+      // Some stages cannot expose a future; the attempt then cannot be cancelled, only abandoned.
+      return null;
+    }
+  }
+
+  private static void cancelQuietly(CompletableFuture<?> future) {
+    if (future != null) {
+      future.cancel(true);
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /** One attempt in flight. */
+  private static final class InFlight<T> {
+    final int number;
+    final long allowance;
+    final AtomicBoolean settled = new AtomicBoolean();
+    volatile CompletableFuture<T> future;
+    volatile Cancellable timer;
+
+    InFlight(int number, long allowance) {
+      this.number = number;
+      this.allowance = allowance;
+    }
+  }
+}

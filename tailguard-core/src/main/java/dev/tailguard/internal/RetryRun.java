@@ -1,0 +1,296 @@
+package dev.tailguard.internal;
+
+import dev.tailguard.AttemptRecord;
+import dev.tailguard.Classifier;
+import dev.tailguard.GiveUpReason;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.Verdict;
+import dev.tailguard.event.CallFailedEvent;
+import dev.tailguard.event.CallSucceededEvent;
+import dev.tailguard.event.GiveUpEvent;
+import dev.tailguard.event.ResultDiscardedEvent;
+import dev.tailguard.event.RetryScheduledEvent;
+import dev.tailguard.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The state of one call that has needed more than the fast path: attempt counter, backoff
+ * position, history, and the events. Shared by the synchronous and asynchronous loops.
+ *
+ * <p>Not thread-safe, and it need not be: attempts of one retried call never overlap, and each
+ * hand-off (a future completing, a timer firing) orders the accesses.
+ */
+public final class RetryRun<T> {
+  private static final long UNKNOWN = RetryDecider.UNKNOWN;
+
+  private final RetryPolicy policy;
+  private final OutcomeHandler<? super T> handler;
+  private final Clock clock;
+  private final RandomGenerator random;
+  /** When the call started, or {@link #UNKNOWN} if the first attempt ran without a clock read. */
+  private final long startNanos;
+  /** The clock reading the history's offsets are relative to. */
+  private final long originNanos;
+
+  private int attempt;
+  private long attemptStartNanos = UNKNOWN;
+  private int backoffIndex;
+  private long previousDelayNanos;
+  private List<AttemptRecord> history;
+
+  /** Starts the state of a call whose first attempt has not run yet. */
+  public static <T> RetryRun<T> beforeFirstAttempt(
+      RetryPolicy policy, OutcomeHandler<? super T> handler, Clock clock, RandomGenerator random) {
+    long now = clock.nanoTime();
+    return new RetryRun<>(policy, handler, clock, random, now, now, 0);
+  }
+
+  /**
+   * Starts the state of a call whose first attempt ran on the fast path without a clock read; its
+   * history offsets count from now.
+   */
+  public static <T> RetryRun<T> afterUntimedFirstAttempt(
+      RetryPolicy policy, OutcomeHandler<? super T> handler, Clock clock, RandomGenerator random) {
+    return new RetryRun<>(policy, handler, clock, random, UNKNOWN, clock.nanoTime(), 1);
+  }
+
+  private RetryRun(
+      RetryPolicy policy,
+      OutcomeHandler<? super T> handler,
+      Clock clock,
+      RandomGenerator random,
+      long startNanos,
+      long originNanos,
+      int attempt) {
+    this.policy = policy;
+    this.handler = handler;
+    this.clock = clock;
+    this.random = random;
+    this.startNanos = startNanos;
+    this.originNanos = originNanos;
+    this.attempt = attempt;
+  }
+
+  /** Whether a call under this policy must read the clock before its first attempt. */
+  public static boolean needsClockBeforeFirstAttempt(RetryPolicy policy) {
+    return policy.deadline().isPresent()
+        || policy.perAttemptTimeout().isPresent()
+        || !policy.successListeners().isEmpty()
+        || !policy.failureListeners().isEmpty()
+        || !policy.giveUpListeners().isEmpty();
+  }
+
+  /** Counts a new attempt and notes its start; returns its number. */
+  public int beginAttempt() {
+    attempt++;
+    attemptStartNanos = clock.nanoTime();
+    return attempt;
+  }
+
+  public int attempt() {
+    return attempt;
+  }
+
+  /** How long the current attempt may take: min(per-attempt timeout, time left); -1 for no limit. */
+  public long allowanceNanos() {
+    long allowance = -1;
+    if (policy.perAttemptTimeout().isPresent()) {
+      allowance = Durations.toNanosSaturated(policy.perAttemptTimeout().get());
+    }
+    if (policy.deadline().isPresent()) {
+      long left = Durations.toNanosSaturated(policy.deadline().get()) - elapsedNanos(attemptStartNanos);
+      allowance = allowance < 0 ? Math.max(0, left) : Math.max(0, Math.min(allowance, left));
+    }
+    return allowance;
+  }
+
+  /** How long the current attempt has run so far. */
+  public long attemptElapsedNanos() {
+    return attemptStartNanos == UNKNOWN ? UNKNOWN : clock.nanoTime() - attemptStartNanos;
+  }
+
+  /** Classifies an outcome; a classifier that throws turns its exception into a final failure. */
+  public static <T> Verdict classify(Classifier<? super T> classifier, T result, Throwable error) {
+    try {
+      Verdict verdict = classifier.classify(result, error);
+      if (verdict == null) {
+        throw new NullPointerException("classifier returned null for " + (error != null ? error : "a result"));
+      }
+      return verdict;
+    } catch (RuntimeException | Error classifierFailure) {
+      throw new ClassifierFailure(classifierFailure);
+    }
+  }
+
+  /**
+   * Records a failed attempt in the history and decides what follows it. Consults the server
+   * hint and, for a retry, the admission check.
+   */
+  public RetryDecision afterFailure(Verdict verdict, T result, Throwable error) {
+    long now = clock.nanoTime();
+    record(verdict, result, error, now);
+    long hint = verdict == Verdict.RETRYABLE ? readHint(result, error) : RetryDecider.NO_HINT;
+    RetryDecision decision =
+        RetryDecider.decide(
+            policy,
+            verdict,
+            error instanceof Error,
+            attempt,
+            startNanos == UNKNOWN ? UNKNOWN : now - startNanos,
+            hint,
+            backoffIndex,
+            previousDelayNanos,
+            random);
+    if (decision.action() != RetryDecision.Action.RETRY) {
+      return decision;
+    }
+    // The budget is asked last, so a retry that the deadline forbids never spends a token.
+    if (!admit(attempt + 1)) {
+      return RetryDecision.giveUp(GiveUpReason.ADMISSION_DENIED);
+    }
+    backoffIndex = decision.nextBackoffIndex();
+    previousDelayNanos = decision.nextPreviousDelayNanos();
+    return decision;
+  }
+
+  private boolean admit(int nextAttempt) {
+    try {
+      return policy.admission().admit(nextAttempt);
+    } catch (RuntimeException e) {
+      // A broken admission check must fail safe: no retry rather than a storm.
+      Listeners.warn("Tailguard retry admission check threw; retry refused", e);
+      return false;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private long readHint(T result, Throwable error) {
+    Duration hint;
+    try {
+      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
+    } catch (RuntimeException e) {
+      // A hint we cannot read is no hint: the normal backoff applies.
+      Listeners.warn("Tailguard server hint reader threw; using the backoff", e);
+      return RetryDecider.NO_HINT;
+    }
+    if (hint == null) {
+      return RetryDecider.NO_HINT;
+    }
+    return hint.isNegative() ? -1 : Durations.toNanosSaturated(hint);
+  }
+
+  private void record(Verdict verdict, T result, Throwable error, long now) {
+    if (history == null) {
+      history = new ArrayList<>(4);
+    }
+    long start = attemptStartNanos == UNKNOWN ? UNKNOWN : attemptStartNanos - originNanos;
+    long duration = attemptStartNanos == UNKNOWN ? UNKNOWN : now - attemptStartNanos;
+    if (attemptStartNanos == UNKNOWN) {
+      // The untimed first attempt ended at the origin.
+      start = 0;
+    }
+    history.add(new AttemptRecord(attempt, start, duration, verdict, error, error == null ? summary(result) : null));
+  }
+
+  /** Summarises a result for the history, never failing. */
+  public String summary(T result) {
+    try {
+      return String.valueOf(handler.resultSummary().apply(result));
+    } catch (RuntimeException e) {
+      return result == null ? "null" : result.getClass().getSimpleName();
+    }
+  }
+
+  /** Releases a result nobody will receive and tells the listeners. */
+  public void discard(int fromAttempt, T result, ResultDiscardedEvent.Reason reason) {
+    if (result == null) {
+      return;
+    }
+    Listeners.call(handler.onDiscard(), result, "onDiscard");
+    if (!policy.discardListeners().isEmpty()) {
+      Listeners.fire(policy.discardListeners(), new ResultDiscardedEvent(fromAttempt, reason, result));
+    }
+  }
+
+  public void onRetryScheduled(RetryDecision decision, T result, Throwable error) {
+    if (!policy.retryListeners().isEmpty()) {
+      Listeners.fire(
+          policy.retryListeners(),
+          new RetryScheduledEvent(
+              attempt,
+              Duration.ofNanos(decision.delayNanos()),
+              decision.serverHinted(),
+              error,
+              error == null ? summary(result) : null));
+    }
+  }
+
+  public void onSuccess() {
+    if (!policy.successListeners().isEmpty()) {
+      Listeners.fire(policy.successListeners(), new CallSucceededEvent(attempt, elapsed()));
+    }
+  }
+
+  /** Attaches earlier attempts' errors to a final error and reports the failure. */
+  public Throwable onFailure(Throwable error) {
+    if (error != null) {
+      attachEarlierErrors(error, error);
+    }
+    if (!policy.failureListeners().isEmpty()) {
+      Listeners.fire(policy.failureListeners(), new CallFailedEvent(attempt, elapsed(), error));
+    }
+    return error;
+  }
+
+  /** Builds the give-up exception (with history) and reports it. */
+  public RetriesExhaustedException onGiveUp(
+      GiveUpReason reason, T lastResult, Throwable lastError, Throwable extraSuppressed) {
+    RetriesExhaustedException failure =
+        new RetriesExhaustedException(
+            reason, history == null ? List.of() : history, lastError, lastError == null ? summary(lastResult) : null);
+    attachEarlierErrors(failure, lastError);
+    if (extraSuppressed != null) {
+      failure.addSuppressed(extraSuppressed);
+    }
+    if (!policy.giveUpListeners().isEmpty()) {
+      Listeners.fire(policy.giveUpListeners(), new GiveUpEvent(reason, elapsed(), failure));
+    }
+    return failure;
+  }
+
+  private void attachEarlierErrors(Throwable target, Throwable last) {
+    if (history == null) {
+      return;
+    }
+    for (int i = 0; i < history.size(); i++) {
+      Throwable earlier = history.get(i).error().orElse(null);
+      // addSuppressed refuses self-suppression; the same instance can be thrown twice.
+      if (earlier != null && earlier != last && earlier != target) {
+        target.addSuppressed(earlier);
+      }
+    }
+  }
+
+  private Duration elapsed() {
+    long from = startNanos == UNKNOWN ? originNanos : startNanos;
+    return Duration.ofNanos(clock.nanoTime() - from);
+  }
+
+  private long elapsedNanos(long now) {
+    return startNanos == UNKNOWN ? 0 : now - startNanos;
+  }
+
+  /** Carries an exception thrown by a user's classifier out of {@link #classify}. */
+  public static final class ClassifierFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ClassifierFailure(Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+    }
+  }
+}

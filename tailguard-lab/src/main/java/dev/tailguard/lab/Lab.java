@@ -1,0 +1,6 @@
+package dev.tailguard.lab;
+
+/** Placeholder main; replaced below. */
+public final class Lab {
+  public static void main(String[] args) {}
+}
