@@ -97,12 +97,10 @@ public final class SyncRetryLoop {
       }
       if (timedOut) {
         run.discard(attempt, error == null ? result : null, ResultDiscardedEvent.Reason.LATE);
-        AttemptTimeoutException timeout = new AttemptTimeoutException(attempt, allowance);
-        if (error != null) {
-          timeout.addSuppressed(error);
-        }
+        // What a timed-out attempt does afterwards (the interrupt we caused) is not its outcome;
+        // the asynchronous path never sees it either.
         result = null;
-        error = timeout;
+        error = new AttemptTimeoutException(attempt, allowance);
       }
       Verdict verdict;
       try {
