@@ -1,6 +1,54 @@
 package dev.tailguard.lab;
 
-/** Placeholder main; replaced below. */
-public final class Lab {
-  public static void main(String[] args) {}
+import dev.tailguard.lab.backoff.BackoffCommand;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The Tailguard lab: reproduces published results about retries, backoff and hedging, and
+ * compares strategies side by side. With no arguments it runs every scenario with its defaults.
+ */
+@Command(
+    name = "lab",
+    mixinStandardHelpOptions = true,
+    version = "Tailguard lab 0.1.0-SNAPSHOT",
+    description = {
+      "Reproduces published results on retries, backoff and hedging and compares strategies.",
+      "With no scenario, runs every scenario with its defaults and writes <out>/<scenario>.json."
+    },
+    subcommands = {BackoffCommand.class})
+public final class Lab implements Callable<Integer> {
+
+  @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
+  Path out;
+
+  /** One runnable scenario command; the lab runs all of them when no scenario is named. */
+  public interface ScenarioCommand {
+    /** Runs with defaults, writes {@code out/<name>.json}, prints the tables; returns the result. */
+    ScenarioResult runInto(Path out, PrintStream terminal) throws Exception;
+  }
+
+  static List<ScenarioCommand> allScenarios() {
+    return List.of(new BackoffCommand());
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    boolean allPass = true;
+    for (ScenarioCommand scenario : allScenarios()) {
+      allPass &= scenario.runInto(out, System.out).allChecksPass();
+    }
+    System.out.println(allPass ? "All scenario checks pass." : "Some scenario checks FAIL: see above.");
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    int exit = new CommandLine(new Lab()).execute(args);
+    System.exit(exit);
+  }
 }
