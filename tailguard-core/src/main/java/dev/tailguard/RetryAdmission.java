@@ -1,11 +1,13 @@
 package dev.tailguard;
 
 /**
- * Consulted before every retry: may this retry be sent? Retry budgets and the design notes'
- * "retry access" check plug in here, so retries never turn an overload into a storm.
+ * Consulted before every retry and hedge: may this attempt be sent? Retry budgets ({@link
+ * RetryBudget}) and the design notes' "retry access" check plug in here, so retries never turn an
+ * overload into a storm.
  *
- * <p>Implementations are shared across calls and must be thread-safe. A refusal ends the call
- * with {@link RetriesExhaustedException} and {@link GiveUpReason#ADMISSION_DENIED}.
+ * <p>Implementations are shared across calls and must be thread-safe. A refused retry ends the
+ * call with {@link RetriesExhaustedException} and {@link GiveUpReason#ADMISSION_DENIED}; a refused
+ * first attempt ({@link #admitRequest()}) fails the call with {@link BudgetExhaustedException}.
  *
  * @since 0.1
  */
@@ -19,6 +21,29 @@ public interface RetryAdmission {
    * @return {@code true} to allow it
    */
   boolean admit(int attempt);
+
+  /**
+   * Decides whether a new call may send its first attempt. Only client-side throttling ever says
+   * no; the default admits every call.
+   *
+   * @return {@code true} to allow it
+   */
+  default boolean admitRequest() {
+    return true;
+  }
+
+  /**
+   * Learns the outcome of every attempt that reached the backend, so a budget can refill on
+   * success and drain on failure. The default ignores it.
+   *
+   * @param verdict how the attempt was classified
+   */
+  default void record(Verdict verdict) {}
+
+  /** Returns a snapshot of this admission's state, for exceptions and metrics. */
+  default BudgetState state() {
+    return BudgetState.of(toString(), Double.NaN, Double.NaN, 0);
+  }
 
   /** Admits every retry. */
   static RetryAdmission always() {

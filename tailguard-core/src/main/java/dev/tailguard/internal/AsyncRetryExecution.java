@@ -3,6 +3,7 @@ package dev.tailguard.internal;
 import dev.tailguard.AsyncAttempt;
 import dev.tailguard.AttemptContext;
 import dev.tailguard.AttemptTimeoutException;
+import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetryPolicy;
@@ -35,6 +36,7 @@ public final class AsyncRetryExecution<T> {
   private final AsyncAttempt<T> attempt;
   private final OutcomeHandler<? super T> handler;
   private final Scheduler scheduler;
+  private final RetryPolicy policy;
   private final CompletableFuture<T> promise = new CompletableFuture<>();
   /** The attempt in flight, for cancellation; replaced before each new attempt starts. */
   private volatile InFlight<T> inFlight;
@@ -52,6 +54,7 @@ public final class AsyncRetryExecution<T> {
     this.attempt = attempt;
     this.handler = handler;
     this.scheduler = scheduler;
+    this.policy = policy;
   }
 
   /** Starts the call; the first attempt begins before this returns. */
@@ -62,6 +65,10 @@ public final class AsyncRetryExecution<T> {
       RandomGenerator random,
       AsyncAttempt<T> attempt,
       OutcomeHandler<? super T> handler) {
+    BudgetExhaustedException refused = RetryRun.refuseFirstAttempt(policy);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
     AsyncRetryExecution<T> execution =
         new AsyncRetryExecution<>(policy, clock, scheduler, random, attempt, handler);
     execution.promise.whenComplete(
@@ -143,7 +150,7 @@ public final class AsyncRetryExecution<T> {
   private void onOutcome(int number, T result, Throwable error) {
     Verdict verdict;
     try {
-      verdict = RetryRun.classify(handler.classifier(), result, error);
+      verdict = RetryRun.classify(policy, handler.classifier(), result, error);
     } catch (RetryRun.ClassifierFailure failure) {
       run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
       run.afterFailure(Verdict.NON_RETRYABLE, null, failure.getCause());

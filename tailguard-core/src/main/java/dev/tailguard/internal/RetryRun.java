@@ -1,6 +1,7 @@
 package dev.tailguard.internal;
 
 import dev.tailguard.AttemptRecord;
+import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.Classifier;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.OutcomeHandler;
@@ -42,6 +43,8 @@ public final class RetryRun<T> {
   private int backoffIndex;
   private long previousDelayNanos;
   private List<AttemptRecord> history;
+  /** The budget's refusal of the next retry, attached to the give-up. */
+  private BudgetExhaustedException denial;
 
   /** Starts the state of a call whose first attempt has not run yet. */
   public static <T> RetryRun<T> beforeFirstAttempt(
@@ -114,17 +117,43 @@ public final class RetryRun<T> {
     return attemptStartNanos == UNKNOWN ? UNKNOWN : clock.nanoTime() - attemptStartNanos;
   }
 
-  /** Classifies an outcome; a classifier that throws turns its exception into a final failure. */
-  public static <T> Verdict classify(Classifier<? super T> classifier, T result, Throwable error) {
+  /**
+   * Classifies an outcome and tells the admission (budget) about it. A classifier that throws
+   * turns its exception into a final failure, thrown as {@link ClassifierFailure}.
+   */
+  public static <T> Verdict classify(
+      RetryPolicy policy, Classifier<? super T> classifier, T result, Throwable error) {
+    Verdict verdict;
     try {
-      Verdict verdict = classifier.classify(result, error);
+      verdict = classifier.classify(result, error);
       if (verdict == null) {
         throw new NullPointerException("classifier returned null for " + (error != null ? error : "a result"));
       }
-      return verdict;
     } catch (RuntimeException | Error classifierFailure) {
       throw new ClassifierFailure(classifierFailure);
     }
+    try {
+      policy.admission().record(verdict);
+    } catch (RuntimeException e) {
+      Listeners.warn("Tailguard admission record() threw; outcome not counted", e);
+    }
+    return verdict;
+  }
+
+  /**
+   * Asks the admission whether a new call may start; returns the refusal to throw, or null.
+   * Called before the first attempt, on both paths.
+   */
+  public static BudgetExhaustedException refuseFirstAttempt(RetryPolicy policy) {
+    boolean admitted;
+    try {
+      admitted = policy.admission().admitRequest();
+    } catch (RuntimeException e) {
+      // A broken admission check must not take the service down: let the call through.
+      Listeners.warn("Tailguard admission admitRequest() threw; call admitted", e);
+      admitted = true;
+    }
+    return admitted ? null : new BudgetExhaustedException(1, policy.admission().state());
   }
 
   /**
@@ -151,6 +180,7 @@ public final class RetryRun<T> {
     }
     // The budget is asked last, so a retry that the deadline forbids never spends a token.
     if (!admit(attempt + 1)) {
+      denial = new BudgetExhaustedException(attempt + 1, policy.admission().state());
       return RetryDecision.giveUp(GiveUpReason.ADMISSION_DENIED);
     }
     backoffIndex = decision.nextBackoffIndex();
@@ -256,6 +286,9 @@ public final class RetryRun<T> {
     attachEarlierErrors(failure, lastError);
     if (extraSuppressed != null) {
       failure.addSuppressed(extraSuppressed);
+    }
+    if (reason == GiveUpReason.ADMISSION_DENIED && denial != null) {
+      failure.addSuppressed(denial);
     }
     if (!policy.giveUpListeners().isEmpty()) {
       Listeners.fire(policy.giveUpListeners(), new GiveUpEvent(reason, elapsed(), failure));

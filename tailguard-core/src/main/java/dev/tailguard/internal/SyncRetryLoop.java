@@ -3,6 +3,7 @@ package dev.tailguard.internal;
 import dev.tailguard.AttemptCallable;
 import dev.tailguard.AttemptContext;
 import dev.tailguard.AttemptTimeoutException;
+import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetryPolicy;
@@ -35,6 +36,10 @@ public final class SyncRetryLoop {
       AttemptCallable<T> withContext,
       OutcomeHandler<? super T> handler)
       throws Exception {
+    BudgetExhaustedException refused = RetryRun.refuseFirstAttempt(policy);
+    if (refused != null) {
+      throw refused;
+    }
     if (RetryRun.needsClockBeforeFirstAttempt(policy)) {
       RetryRun<T> run = RetryRun.beforeFirstAttempt(policy, handler, clock, random);
       return loop(run, policy, clock, scheduler, plain, withContext, handler);
@@ -48,7 +53,7 @@ public final class SyncRetryLoop {
     }
     Verdict verdict;
     try {
-      verdict = RetryRun.classify(handler.classifier(), result, error);
+      verdict = RetryRun.classify(policy, handler.classifier(), result, error);
     } catch (RetryRun.ClassifierFailure failure) {
       verdict = null;
       error = failure.getCause();
@@ -104,7 +109,7 @@ public final class SyncRetryLoop {
       }
       Verdict verdict;
       try {
-        verdict = RetryRun.classify(handler.classifier(), result, error);
+        verdict = RetryRun.classify(policy, handler.classifier(), result, error);
       } catch (RetryRun.ClassifierFailure failure) {
         run.discard(attempt, result, ResultDiscardedEvent.Reason.CALL_ENDED);
         return failWith(run, failure.getCause());
