@@ -1,7 +1,6 @@
 package dev.tailguard.internal;
 
 import dev.tailguard.AsyncAttempt;
-import dev.tailguard.AttemptContext;
 import dev.tailguard.AttemptTimeoutException;
 import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.GiveUpReason;
@@ -92,7 +91,7 @@ public final class AsyncRetryExecution<T> {
     inFlight = flight;
     CompletionStage<T> stage;
     try {
-      stage = attempt.start(new AttemptContext(number, allowance));
+      stage = attempt.start(flight.context);
       if (stage == null) {
         throw new NullPointerException("attempt " + number + " returned a null CompletionStage");
       }
@@ -140,6 +139,7 @@ public final class AsyncRetryExecution<T> {
     if (!flight.settled.compareAndSet(false, true)) {
       return;
     }
+    flight.context.cancel();
     cancelQuietly(flight.future);
     if (promise.isDone()) {
       return;
@@ -150,7 +150,7 @@ public final class AsyncRetryExecution<T> {
   private void onOutcome(int number, T result, Throwable error) {
     Verdict verdict;
     try {
-      verdict = RetryRun.classify(policy, handler.classifier(), result, error);
+      verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
     } catch (RetryRun.ClassifierFailure failure) {
       run.discard(number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
       run.afterFailure(Verdict.NON_RETRYABLE, null, failure.getCause());
@@ -239,8 +239,10 @@ public final class AsyncRetryExecution<T> {
       if (attemptTimer != null) {
         attemptTimer.cancel();
       }
-      flight.settled.set(true);
       // Cancelling a future that already completed does nothing, so this is always safe.
+      if (!flight.settled.getAndSet(true)) {
+        flight.context.cancel();
+      }
       cancelQuietly(flight.future);
     }
   }
@@ -274,12 +276,14 @@ public final class AsyncRetryExecution<T> {
     final int number;
     final long allowance;
     final AtomicBoolean settled = new AtomicBoolean();
+    final CancellableAttempt context;
     volatile CompletableFuture<T> future;
     volatile Cancellable timer;
 
     InFlight(int number, long allowance) {
       this.number = number;
       this.allowance = allowance;
+      this.context = new CancellableAttempt(number, allowance);
     }
   }
 }

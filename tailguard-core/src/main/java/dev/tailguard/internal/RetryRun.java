@@ -6,6 +6,7 @@ import dev.tailguard.Classifier;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.RetryAdmission;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.Verdict;
 import dev.tailguard.event.CallFailedEvent;
@@ -122,7 +123,7 @@ public final class RetryRun<T> {
    * turns its exception into a final failure, thrown as {@link ClassifierFailure}.
    */
   public static <T> Verdict classify(
-      RetryPolicy policy, Classifier<? super T> classifier, T result, Throwable error) {
+      RetryAdmission admission, Classifier<? super T> classifier, T result, Throwable error) {
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);
@@ -133,7 +134,7 @@ public final class RetryRun<T> {
       throw new ClassifierFailure(classifierFailure);
     }
     try {
-      policy.admission().record(verdict);
+      admission.record(verdict);
     } catch (RuntimeException e) {
       Listeners.warn("Tailguard admission record() threw; outcome not counted", e);
     }

@@ -53,7 +53,7 @@ public final class SyncRetryLoop {
     }
     Verdict verdict;
     try {
-      verdict = RetryRun.classify(policy, handler.classifier(), result, error);
+      verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
     } catch (RetryRun.ClassifierFailure failure) {
       verdict = null;
       error = failure.getCause();
@@ -109,7 +109,7 @@ public final class SyncRetryLoop {
       }
       Verdict verdict;
       try {
-        verdict = RetryRun.classify(policy, handler.classifier(), result, error);
+        verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
       } catch (RetryRun.ClassifierFailure failure) {
         run.discard(attempt, result, ResultDiscardedEvent.Reason.CALL_ENDED);
         return failWith(run, failure.getCause());

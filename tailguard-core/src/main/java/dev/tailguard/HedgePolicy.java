@@ -1,0 +1,162 @@
+package dev.tailguard;
+
+import dev.tailguard.event.EventListener;
+import dev.tailguard.event.HedgeCompletedEvent;
+import dev.tailguard.event.HedgeStartedEvent;
+import dev.tailguard.event.ResultDiscardedEvent;
+import dev.tailguard.internal.Checks;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a call is hedged: how many attempts may run, when each hedge is sent, and which budget may
+ * veto it.
+ *
+ * <pre>{@code
+ * HedgeDelay delay = HedgeDelay.adaptive(0.05).build();   // share per backend
+ * RetryBudget budget = RetryBudget.ratio().percentCanRetry(0.05).build();
+ * HedgePolicy policy = HedgePolicy.builder(delay).maxAttempts(2).admission(budget).build();
+ * }</pre>
+ *
+ * <p>Semantics (gRPC's, not Resilience4j's): the first {@link Verdict#SUCCESS} wins; a
+ * {@link Verdict#RETRYABLE} failure starts the next hedge at once if attempts remain; a
+ * {@link Verdict#NON_RETRYABLE} outcome commits. Losers are cancelled and their results, if any
+ * arrive, discarded. Every hedge asks the admission first; a refusal stops new hedges.
+ *
+ * <p>Defaults: 2 attempts (the original and one hedge); every hedge admitted; no listeners.
+ * Instances are immutable and thread-safe.
+ *
+ * @since 0.1
+ */
+public final class HedgePolicy {
+  /** The most attempts a hedged call may start. */
+  public static final int MAX_ATTEMPTS_LIMIT = 10;
+
+  private final int maxAttempts;
+  private final HedgeDelay delay;
+  private final RetryAdmission admission;
+  private final List<EventListener<HedgeStartedEvent>> hedgeListeners;
+  private final List<EventListener<HedgeCompletedEvent>> completionListeners;
+  private final List<EventListener<ResultDiscardedEvent>> discardListeners;
+
+  private HedgePolicy(Builder builder) {
+    this.maxAttempts = builder.maxAttempts;
+    this.delay = builder.delay;
+    this.admission = builder.admission;
+    this.hedgeListeners = List.copyOf(builder.hedgeListeners);
+    this.completionListeners = List.copyOf(builder.completionListeners);
+    this.discardListeners = List.copyOf(builder.discardListeners);
+  }
+
+  /**
+   * Starts a builder with the given hedge delay.
+   *
+   * @throws NullPointerException if {@code delay} is null
+   */
+  public static Builder builder(HedgeDelay delay) {
+    return new Builder(delay);
+  }
+
+  /** Returns a builder holding this policy's settings. */
+  public Builder toBuilder() {
+    Builder builder = new Builder(delay).maxAttempts(maxAttempts).admission(admission);
+    builder.hedgeListeners.addAll(hedgeListeners);
+    builder.completionListeners.addAll(completionListeners);
+    builder.discardListeners.addAll(discardListeners);
+    return builder;
+  }
+
+  /** Returns the most attempts a call may start, counting the original. */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** Returns when hedges are sent. */
+  public HedgeDelay delay() {
+    return delay;
+  }
+
+  /** Returns the admission (budget) every hedge must pass. */
+  public RetryAdmission admission() {
+    return admission;
+  }
+
+  /** Returns the listeners for started hedges. */
+  public List<EventListener<HedgeStartedEvent>> hedgeListeners() {
+    return hedgeListeners;
+  }
+
+  /** Returns the listeners for completed calls. */
+  public List<EventListener<HedgeCompletedEvent>> completionListeners() {
+    return completionListeners;
+  }
+
+  /** Returns the listeners for discarded results. */
+  public List<EventListener<ResultDiscardedEvent>> discardListeners() {
+    return discardListeners;
+  }
+
+  @Override
+  public String toString() {
+    return "HedgePolicy{maxAttempts=" + maxAttempts + ", delay=" + delay + ", admission=" + admission + "}";
+  }
+
+  /** Builds a {@link HedgePolicy}. Not thread-safe. */
+  public static final class Builder {
+    private int maxAttempts = 2;
+    private final HedgeDelay delay;
+    private RetryAdmission admission = RetryAdmission.always();
+    private final List<EventListener<HedgeStartedEvent>> hedgeListeners = new ArrayList<>();
+    private final List<EventListener<HedgeCompletedEvent>> completionListeners = new ArrayList<>();
+    private final List<EventListener<ResultDiscardedEvent>> discardListeners = new ArrayList<>();
+
+    private Builder(HedgeDelay delay) {
+      this.delay = Checks.notNull(delay, "delay");
+    }
+
+    /**
+     * Sets the most attempts a call may start, counting the original. Default 2.
+     *
+     * @throws IllegalArgumentException if outside [1, 10]
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      Checks.argument(
+          maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS_LIMIT, "maxAttempts must be in [1, %s]: %s", MAX_ATTEMPTS_LIMIT, maxAttempts);
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Sets the admission every hedge must pass (a {@link RetryBudget}). Default: admit all.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder admission(RetryAdmission admission) {
+      this.admission = Checks.notNull(admission, "admission");
+      return this;
+    }
+
+    /** Adds a listener for started hedges. */
+    public Builder onHedge(EventListener<HedgeStartedEvent> listener) {
+      hedgeListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener for completed calls. */
+    public Builder onComplete(EventListener<HedgeCompletedEvent> listener) {
+      completionListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener for discarded results (losers' late answers, retried failures). */
+    public Builder onDiscard(EventListener<ResultDiscardedEvent> listener) {
+      discardListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Builds the policy. */
+    public HedgePolicy build() {
+      return new HedgePolicy(this);
+    }
+  }
+}

@@ -1,0 +1,558 @@
+package dev.tailguard.internal;
+
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.AttemptRecord;
+import dev.tailguard.BudgetExhaustedException;
+import dev.tailguard.CallKilledException;
+import dev.tailguard.GiveUpReason;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.Verdict;
+import dev.tailguard.event.HedgeCompletedEvent;
+import dev.tailguard.event.HedgeStartedEvent;
+import dev.tailguard.event.ResultDiscardedEvent;
+import dev.tailguard.time.Cancellable;
+import dev.tailguard.time.Clock;
+import dev.tailguard.time.Scheduler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+
+/**
+ * One hedged call.
+ *
+ * <p>Design note. A hedged call runs up to {@code maxAttempts} copies of one request at once and
+ * must end with exactly one outcome while every other copy is cancelled and cleaned up. Three
+ * kinds of event race: attempts completing (on any thread), the hedge timer firing (on the
+ * scheduler's thread), and the caller cancelling the returned future.
+ *
+ * <p>State (all guarded by {@code lock}, a per-call {@link ReentrantLock}, so virtual threads
+ * never pin):
+ *
+ * <ul>
+ *   <li>{@code flights}: every attempt started, in order; {@code started == flights.size()}.
+ *   <li>{@code running}: attempts started and not yet settled (completed or cancelled).
+ *   <li>{@code done}: the call's outcome is decided; no attempt may start after it is set.
+ *   <li>{@code frozen}: the budget refused a hedge; no timed or failure-triggered hedge follows.
+ *   <li>{@code hedgeTimer}: the pending timer for the next hedge, or null.
+ * </ul>
+ *
+ * <p>Invariants: each flight is settled exactly once (its {@code settled} flag flips under the
+ * lock), so its latency is recorded once, its cancel hook and discard run at most once, and
+ * {@code running} never goes negative. {@code done} flips once, under the lock, by the winner,
+ * the all-failed path or the kill path; whoever flips it snapshots the unsettled flights and the
+ * timer and cancels them after unlocking.
+ *
+ * <p>User code — starting an attempt, classifiers, listeners, cancel hooks, discard hooks — never
+ * runs under the lock: decisions are taken under it, effects after it.
+ */
+public final class HedgeExecution<T> {
+  private final HedgePolicy policy;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final RandomGenerator random;
+  private final AsyncAttempt<T> attempt;
+  private final OutcomeHandler<? super T> handler;
+  private final CompletableFuture<T> promise = new CompletableFuture<>();
+  private final long startNanos;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  // Guarded by lock.
+  private final List<Flight<T>> flights = new ArrayList<>(2);
+  private int running;
+  private boolean done;
+  private boolean frozen;
+  private Cancellable hedgeTimer;
+  private List<AttemptRecord> failures;
+  private T lastRetryableResult;
+  private Throwable lastError;
+  private BudgetExhaustedException denial;
+
+  private HedgeExecution(
+      HedgePolicy policy,
+      Clock clock,
+      Scheduler scheduler,
+      RandomGenerator random,
+      AsyncAttempt<T> attempt,
+      OutcomeHandler<? super T> handler) {
+    this.policy = policy;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.attempt = attempt;
+    this.handler = handler;
+    this.startNanos = clock.nanoTime();
+  }
+
+  /** Starts the call; the first attempt begins before this returns. */
+  public static <T> CompletableFuture<T> start(
+      HedgePolicy policy,
+      Clock clock,
+      Scheduler scheduler,
+      RandomGenerator random,
+      AsyncAttempt<T> attempt,
+      OutcomeHandler<? super T> handler) {
+    boolean admitted;
+    try {
+      admitted = policy.admission().admitRequest();
+    } catch (RuntimeException e) {
+      Listeners.warn("Tailguard admission admitRequest() threw; call admitted", e);
+      admitted = true;
+    }
+    if (!admitted) {
+      return CompletableFuture.failedFuture(new BudgetExhaustedException(1, policy.admission().state()));
+    }
+    HedgeExecution<T> call = new HedgeExecution<>(policy, clock, scheduler, random, attempt, handler);
+    call.promise.whenComplete((result, error) -> {
+      if (call.promise.isCancelled()) {
+        call.kill();
+      }
+    });
+    call.launch(null);
+    return call.promise;
+  }
+
+  /** Starts the next attempt; {@code trigger} is null for the original. */
+  private void launch(HedgeStartedEvent.Trigger trigger) {
+    Flight<T> flight;
+    lock.lock();
+    try {
+      if (done || flights.size() >= policy.maxAttempts()) {
+        return;
+      }
+      flight = new Flight<>(flights.size() + 1, clock.nanoTime());
+      flights.add(flight);
+      running++;
+    } finally {
+      lock.unlock();
+    }
+    if (trigger != null && !policy.hedgeListeners().isEmpty()) {
+      Listeners.fire(policy.hedgeListeners(), new HedgeStartedEvent(flight.number, trigger, Duration.ofNanos(flight.startNanos - startNanos)));
+    }
+    CompletionStage<T> stage;
+    try {
+      stage = attempt.start(flight.context);
+      if (stage == null) {
+        throw new NullPointerException("attempt " + flight.number + " returned a null CompletionStage");
+      }
+    } catch (Throwable t) {
+      stage = CompletableFuture.failedFuture(t);
+    }
+    flight.future = toFuture(stage);
+    // Cancelled while starting (a sibling won meanwhile): cancel the future we just learned of.
+    if (flight.context.isCancelled()) {
+      cancelQuietly(flight.future);
+    }
+    stage.whenComplete((result, error) -> onComplete(flight, result, unwrap(error)));
+    armNextHedge(flight.number);
+  }
+
+  private void armNextHedge(int afterAttempt) {
+    if (afterAttempt >= policy.maxAttempts()) {
+      return;
+    }
+    long delay;
+    try {
+      delay = policy.delay().delayNanos(afterAttempt, random);
+    } catch (RuntimeException e) {
+      Listeners.warn("Tailguard hedge delay threw; no timed hedge", e);
+      return;
+    }
+    if (delay < 0) {
+      return;
+    }
+    Cancellable timer;
+    try {
+      timer = scheduler.schedule(() -> onHedgeTimer(afterAttempt + 1), Duration.ofNanos(delay));
+    } catch (RejectedExecutionException rejected) {
+      // Without a timer the call still completes through its running attempt.
+      Listeners.warn("Tailguard scheduler rejected a hedge timer; no timed hedge", rejected);
+      return;
+    }
+    boolean stale;
+    lock.lock();
+    try {
+      stale = done || flights.size() > afterAttempt;
+      if (!stale) {
+        hedgeTimer = timer;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stale) {
+      timer.cancel();
+    }
+  }
+
+  private void onHedgeTimer(int nextAttempt) {
+    lock.lock();
+    try {
+      if (done || frozen || flights.size() >= nextAttempt) {
+        return;
+      }
+      hedgeTimer = null;
+    } finally {
+      lock.unlock();
+    }
+    if (admitHedge(nextAttempt)) {
+      launch(HedgeStartedEvent.Trigger.DELAY);
+    }
+  }
+
+  /** Asks the budget; a refusal freezes the call, which then ends with what is running. */
+  private boolean admitHedge(int nextAttempt) {
+    boolean admitted;
+    try {
+      admitted = policy.admission().admit(nextAttempt);
+    } catch (RuntimeException e) {
+      Listeners.warn("Tailguard hedge admission threw; hedge refused", e);
+      admitted = false;
+    }
+    if (admitted) {
+      return true;
+    }
+    boolean allFailed;
+    lock.lock();
+    try {
+      frozen = true;
+      denial = new BudgetExhaustedException(nextAttempt, policy.admission().state());
+      // grpc-java #7222: with nothing left running, the refusal must end the call now.
+      allFailed = !done && running == 0;
+    } finally {
+      lock.unlock();
+    }
+    if (allFailed) {
+      failAll(GiveUpReason.ADMISSION_DENIED);
+    }
+    return false;
+  }
+
+  private void onComplete(Flight<T> flight, T result, Throwable error) {
+    long elapsed = clock.nanoTime() - flight.startNanos;
+    boolean late;
+    lock.lock();
+    try {
+      late = flight.settled;
+      if (!late) {
+        flight.settled = true;
+        running--;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (late) {
+      // A cancelled loser answered anyway: its result is nobody's.
+      discard(flight.number, error == null ? result : null, ResultDiscardedEvent.Reason.LATE);
+      return;
+    }
+    record(elapsed, true);
+    if (promise.isDone()) {
+      discard(flight.number, error == null ? result : null, ResultDiscardedEvent.Reason.CALL_ENDED);
+      return;
+    }
+    Verdict verdict;
+    try {
+      verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
+    } catch (RetryRun.ClassifierFailure failure) {
+      discard(flight.number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+      commit(flight, null, failure.getCause(), HedgeCompletedEvent.Outcome.FAILED);
+      return;
+    }
+    if (verdict == Verdict.SUCCESS) {
+      commit(flight, result, null, HedgeCompletedEvent.Outcome.SUCCEEDED);
+    } else if (verdict == Verdict.NON_RETRYABLE || error instanceof Error) {
+      commit(flight, result, error, HedgeCompletedEvent.Outcome.FAILED);
+    } else {
+      onRetryableFailure(flight, result, error, elapsed);
+    }
+  }
+
+  private void onRetryableFailure(Flight<T> flight, T result, Throwable error, long elapsed) {
+    boolean startNext;
+    boolean allFailed;
+    Cancellable timer;
+    T replaced;
+    lock.lock();
+    try {
+      if (failures == null) {
+        failures = new ArrayList<>(policy.maxAttempts());
+      }
+      failures.add(new AttemptRecord(flight.number, flight.startNanos - startNanos, elapsed, Verdict.RETRYABLE, error,
+          error == null ? summary(result) : null));
+      replaced = lastRetryableResult;
+      lastRetryableResult = error == null ? result : null;
+      lastError = error;
+      startNext = !done && !frozen && flights.size() < policy.maxAttempts();
+      allFailed = !done && !startNext && running == 0;
+      timer = startNext ? hedgeTimer : null;
+      if (startNext) {
+        hedgeTimer = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    // Only the last retryable result may be returned on give-up; an earlier one is released now.
+    discard(flight.number - 1, replaced, ResultDiscardedEvent.Reason.RETRIED);
+    if (timer != null) {
+      timer.cancel();
+    }
+    if (startNext) {
+      // A failure is a better reason to hedge than a timer: start the next attempt at once.
+      if (admitHedge(flight.number + 1) && admitNextIsStillUseful()) {
+        launch(HedgeStartedEvent.Trigger.FAILURE);
+      }
+      return;
+    }
+    if (allFailed) {
+      failAll(GiveUpReason.MAX_ATTEMPTS);
+    }
+  }
+
+  private boolean admitNextIsStillUseful() {
+    lock.lock();
+    try {
+      return !done;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The call commits to this flight's outcome; every other flight is cancelled. */
+  private void commit(Flight<T> winner, T result, Throwable error, HedgeCompletedEvent.Outcome outcome) {
+    List<Flight<T>> losers;
+    Cancellable timer;
+    T retained;
+    lock.lock();
+    try {
+      if (done) {
+        losers = null;
+        timer = null;
+        retained = null;
+      } else {
+        done = true;
+        losers = unsettledExcept(winner);
+        timer = hedgeTimer;
+        hedgeTimer = null;
+        retained = lastRetryableResult;
+        lastRetryableResult = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (losers == null) {
+      discard(winner.number, error == null ? result : null, ResultDiscardedEvent.Reason.CALL_ENDED);
+      return;
+    }
+    if (timer != null) {
+      timer.cancel();
+    }
+    cancelAll(losers);
+    discard(winner.number, retained, ResultDiscardedEvent.Reason.RETRIED);
+    boolean delivered;
+    if (error != null) {
+      attachFailures(error);
+      delivered = promise.completeExceptionally(error);
+    } else {
+      delivered = promise.complete(result);
+      if (!delivered) {
+        discard(winner.number, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+      }
+    }
+    completed(outcome, winner.number);
+  }
+
+  /** Every attempt failed retryably, or the budget stopped the hedges: end with all errors. */
+  private void failAll(GiveUpReason reason) {
+    List<AttemptRecord> history;
+    T lastResult;
+    Throwable last;
+    BudgetExhaustedException refused;
+    lock.lock();
+    try {
+      if (done) {
+        return;
+      }
+      done = true;
+      history = failures == null ? List.of() : List.copyOf(failures);
+      lastResult = lastRetryableResult;
+      lastRetryableResult = null;
+      last = lastError;
+      refused = denial;
+    } finally {
+      lock.unlock();
+    }
+    if (last == null && lastResult != null && handler.returnLastResultOnGiveUp()) {
+      if (!promise.complete(lastResult)) {
+        discard(history.size(), lastResult, ResultDiscardedEvent.Reason.CALL_ENDED);
+      }
+    } else {
+      discard(history.size(), lastResult, ResultDiscardedEvent.Reason.GAVE_UP);
+      RetriesExhaustedException failure =
+          new RetriesExhaustedException(reason, history, last, last == null ? summary(lastResult) : null);
+      for (AttemptRecord record : history) {
+        record.error().filter(e -> e != last).ifPresent(failure::addSuppressed);
+      }
+      if (refused != null) {
+        failure.addSuppressed(refused);
+      }
+      promise.completeExceptionally(failure);
+    }
+    completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
+  }
+
+  /** The caller cancelled: cancel every attempt and the timer. */
+  private void kill() {
+    List<Flight<T>> victims;
+    Cancellable timer;
+    T retained;
+    lock.lock();
+    try {
+      if (done) {
+        return;
+      }
+      done = true;
+      victims = unsettledExcept(null);
+      timer = hedgeTimer;
+      hedgeTimer = null;
+      retained = lastRetryableResult;
+      lastRetryableResult = null;
+    } finally {
+      lock.unlock();
+    }
+    if (timer != null) {
+      timer.cancel();
+    }
+    cancelAll(victims);
+    discard(0, retained, ResultDiscardedEvent.Reason.CALL_ENDED);
+    completed(HedgeCompletedEvent.Outcome.KILLED, 0);
+  }
+
+  // Guarded by lock. Marks the unsettled flights settled and returns them for cancelling.
+  private List<Flight<T>> unsettledExcept(Flight<T> keep) {
+    List<Flight<T>> unsettled = new ArrayList<>(flights.size());
+    for (Flight<T> flight : flights) {
+      if (flight != keep && !flight.settled) {
+        flight.settled = true;
+        running--;
+        unsettled.add(flight);
+      }
+    }
+    return unsettled;
+  }
+
+  private void cancelAll(List<Flight<T>> losers) {
+    long now = clock.nanoTime();
+    for (Flight<T> loser : losers) {
+      // A cancelled attempt's latency is censored: at least this long.
+      record(now - loser.startNanos, false);
+      loser.context.cancel();
+      cancelQuietly(loser.future);
+    }
+  }
+
+  private void attachFailures(Throwable error) {
+    List<AttemptRecord> history;
+    lock.lock();
+    try {
+      history = failures == null ? List.of() : List.copyOf(failures);
+    } finally {
+      lock.unlock();
+    }
+    for (AttemptRecord record : history) {
+      record.error().filter(e -> e != error).ifPresent(error::addSuppressed);
+    }
+  }
+
+  private void completed(HedgeCompletedEvent.Outcome outcome, int winner) {
+    if (!policy.completionListeners().isEmpty()) {
+      int attempts;
+      lock.lock();
+      try {
+        attempts = flights.size();
+      } finally {
+        lock.unlock();
+      }
+      Listeners.fire(policy.completionListeners(),
+          new HedgeCompletedEvent(outcome, winner, attempts, Duration.ofNanos(clock.nanoTime() - startNanos)));
+    }
+  }
+
+  private void record(long nanos, boolean completed) {
+    try {
+      policy.delay().record(nanos, completed);
+    } catch (RuntimeException e) {
+      Listeners.warn("Tailguard hedge delay record() threw", e);
+    }
+  }
+
+  private void discard(int fromAttempt, T result, ResultDiscardedEvent.Reason reason) {
+    if (result == null) {
+      return;
+    }
+    Listeners.call(handler.onDiscard(), result, "onDiscard");
+    if (!policy.discardListeners().isEmpty()) {
+      Listeners.fire(policy.discardListeners(), new ResultDiscardedEvent(fromAttempt, reason, result));
+    }
+  }
+
+  private String summary(T result) {
+    try {
+      return String.valueOf(handler.resultSummary().apply(result));
+    } catch (RuntimeException e) {
+      return result == null ? "null" : result.getClass().getSimpleName();
+    }
+  }
+
+  private static <T> CompletableFuture<T> toFuture(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture();
+    } catch (UnsupportedOperationException notCancellable) {
+      return null;
+    }
+  }
+
+  private static void cancelQuietly(CompletableFuture<?> future) {
+    if (future != null) {
+      future.cancel(true);
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  /** Turns a sync wait's interrupt into the killed outcome. */
+  public static CallKilledException killedByInterrupt(InterruptedException interrupted) {
+    CallKilledException killed = new CallKilledException("hedged call killed: the waiting thread was interrupted");
+    killed.initCause(interrupted);
+    return killed;
+  }
+
+  /** One attempt. */
+  private static final class Flight<T> {
+    final int number;
+    final long startNanos;
+    final CancellableAttempt context;
+    volatile CompletableFuture<T> future;
+    // Guarded by the execution's lock.
+    boolean settled;
+
+    Flight(int number, long startNanos) {
+      this.number = number;
+      this.startNanos = startNanos;
+      this.context = new CancellableAttempt(number, -1);
+    }
+  }
+}
