@@ -119,7 +119,8 @@ public interface HedgeDelay {
   }
 
   /**
-   * Starts a budget-optimal randomized delay, minimising the p99.9 by default.
+   * Starts a budget-optimal randomized delay, minimising the p99.9 by default. Its window
+   * defaults to 120 s: a far tail needs many samples (about 100 beyond the target percentile).
    *
    * @param budget the target extra load, in (0, 1)
    * @throws IllegalArgumentException if out of range
@@ -130,8 +131,8 @@ public interface HedgeDelay {
 
   /**
    * Builds an adaptive or optimal delay. Defaults follow Finagle's BackupRequestFilter: a 30 s
-   * window in 3 slots, refreshed every 3 s, at least 1 ms; no hedging until 100 attempts have
-   * completed in the window; optimal minimises the 0.999 percentile.
+   * window (120 s for optimal) in 3 slots, refreshed every 3 s, at least 1 ms; no hedging until
+   * 100 attempts have completed in the window; optimal minimises the 0.999 percentile.
    */
   final class TrackedBuilder {
     private final boolean randomized;
@@ -147,6 +148,7 @@ public interface HedgeDelay {
       Checks.argument(budget > 0 && budget < 1, "budget must be in (0, 1): %s", budget);
       this.randomized = randomized;
       this.budget = budget;
+      this.window = randomized ? Duration.ofSeconds(120) : Duration.ofSeconds(30);
     }
 
     /** Sets the clock behind the windows. Default {@link Clock#system()}. */
@@ -155,7 +157,7 @@ public interface HedgeDelay {
       return this;
     }
 
-    /** Sets the window of latencies considered, >= 3 ms. Default 30 s. */
+    /** Sets the window of latencies considered, >= 3 ms. Default 30 s (120 s for optimal). */
     public TrackedBuilder window(Duration window) {
       Checks.positive(window, "window");
       Checks.argument(window.toNanos() >= 3_000_000, "window must be >= 3ms: %s", window);

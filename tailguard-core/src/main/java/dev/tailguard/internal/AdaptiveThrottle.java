@@ -13,6 +13,10 @@ import java.util.random.RandomGenerator;
  * including those it rejected itself) and {@code accepts} (attempts the backend answered without
  * an overload-style failure). In steady state the backend sees about {@code K·accepts}, so at K = 2
  * it rejects roughly one request for every one it serves.
+ *
+ * <p>Both counters move when an attempt's outcome is known (a local rejection is known at once).
+ * Counting a request when it is sent but its accept only when it answers would make every attempt
+ * in flight look rejected, and a freshly started client would throttle a healthy backend.
  */
 public final class AdaptiveThrottle implements RetryBudget {
   private static final int SLOTS = 40;
@@ -42,9 +46,9 @@ public final class AdaptiveThrottle implements RetryBudget {
   @Override
   public boolean admit(int attempt) {
     double rejection = rejectionProbability();
-    requests.add(1);
     // Draw only when rejection is possible: the healthy path costs no randomness.
     if (rejection > 0 && random.nextDouble() < rejection) {
+      requests.add(1);
       denials.denied(attempt, this::state);
       return false;
     }
@@ -53,6 +57,7 @@ public final class AdaptiveThrottle implements RetryBudget {
 
   @Override
   public void record(Verdict verdict) {
+    requests.add(1);
     // A non-retryable answer (a 404) was still served: only overload-style failures are not accepts.
     if (verdict != Verdict.RETRYABLE) {
       accepts.add(1);

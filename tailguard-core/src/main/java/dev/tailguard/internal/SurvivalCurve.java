@@ -144,6 +144,11 @@ public final class SurvivalCurve {
    * The budget-optimal randomized hedge: returns {d, q·1e6} minimising the {@code percentile} of
    * the completion time subject to {@code q·S(d) <= budget}. Scans d on a fine grid from the
    * median to the (1 − budget/20) quantile.
+   *
+   * <p>q is set against a one-sigma lower bound of S(d) rather than the estimate itself. The
+   * optimum sits next to a cliff: if the unhedged share of the tail, (1 − q)·S, passes {@code 1 −
+   * percentile}, the percentile jumps into the slow mode. Over-estimating S by sampling noise
+   * would push q over that cliff; the bound trades about one sigma of budget to stay clear.
    */
   public long[] optimalHedge(double budget, double percentile) {
     long from = quantile(0.5);
@@ -154,7 +159,8 @@ public final class SurvivalCurve {
     int steps = 400;
     for (int i = 0; i <= steps; i++) {
       long d = from + (to - from) * i / steps;
-      double s = survival(d);
+      double estimate = survival(d);
+      double s = Math.max(estimate / 2, estimate - Math.sqrt(estimate * (1 - estimate) / Math.max(1, samples)));
       double q = s <= budget ? 1.0 : budget / s;
       long t = hedgedQuantile(percentile, d, q);
       if (t < bestT) {

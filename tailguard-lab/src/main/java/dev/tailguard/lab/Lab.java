@@ -1,6 +1,8 @@
 package dev.tailguard.lab;
 
 import dev.tailguard.lab.backoff.BackoffCommand;
+import dev.tailguard.lab.hedge.HedgeCommand;
+import dev.tailguard.lab.storm.StormCommand;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
       "Reproduces published results on retries, backoff and hedging and compares strategies.",
       "With no scenario, runs every scenario with its defaults and writes <out>/<scenario>.json."
     },
-    subcommands = {BackoffCommand.class})
+    subcommands = {BackoffCommand.class, HedgeCommand.class, StormCommand.class})
 public final class Lab implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
@@ -34,7 +36,7 @@ public final class Lab implements Callable<Integer> {
   }
 
   static List<ScenarioCommand> allScenarios() {
-    return List.of(new BackoffCommand());
+    return List.of(new BackoffCommand(), new HedgeCommand(), new StormCommand());
   }
 
   @Override

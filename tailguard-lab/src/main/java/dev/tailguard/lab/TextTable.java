@@ -58,7 +58,12 @@ public final class TextTable {
     }
     if (value instanceof Double) {
       double d = (Double) value;
-      return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.format("%.1f", d);
+      if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        return String.valueOf((long) d);
+      }
+      // Small values (budgets, loads) keep four decimals; larger ones two.
+      String text = Math.abs(d) < 1 ? String.format("%.4f", d) : String.format("%.2f", d);
+      return text.contains(".") ? text.replaceAll("0+$", "").replaceAll("\\.$", "") : text;
     }
     return String.valueOf(value);
   }

@@ -139,6 +139,16 @@ class RetryBudgetTest {
   }
 
   @Test
+  void aFreshAdaptiveThrottleDoesNotRejectRequestsStillInFlight() {
+    // Requests sent but not yet answered are neither rejected nor accepted: no throttling at start.
+    RetryBudget throttle = RetryBudget.adaptiveThrottle().k(2).clock(clock).random(new SplittableRandom(1)).build();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(throttle.admitRequest()).isTrue();
+    }
+    assertThat(throttle.state().level()).isZero();
+  }
+
+  @Test
   void adaptiveThrottleSendsAboutKTimesWhatAnOverloadedBackendAccepts() {
     // The client wants 100 requests per 10 ms tick; the backend can serve 25 of them per tick.
     RetryBudget throttle = RetryBudget.adaptiveThrottle().k(2).clock(clock).random(new SplittableRandom(3)).build();
@@ -200,7 +210,9 @@ class RetryBudgetTest {
   void aThrottledFirstAttemptFailsWithBudgetExhaustedOnBothPaths() {
     RetryBudget throttle = RetryBudget.adaptiveThrottle().k(1).clock(clock).random(new SplittableRandom(1)).build();
     for (int i = 0; i < 10_000; i++) {
-      throttle.admitRequest();
+      if (throttle.admitRequest()) {
+        throttle.record(Verdict.RETRYABLE); // the backend rejects everything
+      }
     }
     Retry retry = Retry.of(RetryPolicy.builder().admission(throttle).build(), clock, clock);
     AtomicInteger attempts = new AtomicInteger();
