@@ -29,8 +29,8 @@ public final class HedgeCommand implements Callable<Integer>, Lab.ScenarioComman
   @Option(names = "--requests", description = "Requests per strategy (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
   int requests = 200_000;
 
-  @Option(names = "--clone-requests", description = "Requests per clone-to-n row (default: ${DEFAULT-VALUE}).", defaultValue = "300000")
-  int cloneRequests = 300_000;
+  @Option(names = "--clone-requests", description = "Requests per clone-to-n row; the n=2 row uses ten times as many (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
+  int cloneRequests = 1_000_000;
 
   @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   long seed = 1;
