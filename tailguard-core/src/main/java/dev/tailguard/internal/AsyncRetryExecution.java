@@ -13,9 +13,7 @@ import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
@@ -100,12 +98,12 @@ public final class AsyncRetryExecution<T> {
       onOutcome(number, null, t);
       return;
     }
-    flight.future = toFuture(stage);
+    flight.future = Futures.toFuture(stage);
     if (allowance >= 0) {
       try {
         flight.timer = scheduler.schedule(() -> onTimeout(flight), Duration.ofNanos(allowance));
       } catch (RejectedExecutionException rejected) {
-        cancelQuietly(flight.future);
+        Futures.cancelQuietly(flight.future);
         abandon(flight, rejected);
         return;
       }
@@ -118,7 +116,7 @@ public final class AsyncRetryExecution<T> {
   }
 
   private void onComplete(InFlight<T> flight, T result, Throwable error) {
-    Throwable cause = unwrap(error);
+    Throwable cause = Futures.unwrap(error);
     if (!flight.settled.compareAndSet(false, true)) {
       // The attempt already timed out or was cancelled; its value, if any, is nobody's.
       run.discard(flight.number, cause == null ? result : null, ResultDiscardedEvent.Reason.LATE);
@@ -140,7 +138,7 @@ public final class AsyncRetryExecution<T> {
       return;
     }
     flight.context.cancel();
-    cancelQuietly(flight.future);
+    Futures.cancelQuietly(flight.future);
     if (promise.isDone()) {
       return;
     }
@@ -243,32 +241,8 @@ public final class AsyncRetryExecution<T> {
       if (!flight.settled.getAndSet(true)) {
         flight.context.cancel();
       }
-      cancelQuietly(flight.future);
+      Futures.cancelQuietly(flight.future);
     }
-  }
-
-  private static <T> CompletableFuture<T> toFuture(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture();
-    } catch (UnsupportedOperationException notCancellable) {
-      // Some stages cannot expose a future; the attempt then cannot be cancelled, only abandoned.
-      return null;
-    }
-  }
-
-  private static void cancelQuietly(CompletableFuture<?> future) {
-    if (future != null) {
-      future.cancel(true);
-    }
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
   }
 
   /** One attempt in flight. */

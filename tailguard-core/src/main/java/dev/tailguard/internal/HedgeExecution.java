@@ -19,9 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
@@ -100,15 +98,9 @@ public final class HedgeExecution<T> {
       RandomGenerator random,
       AsyncAttempt<T> attempt,
       OutcomeHandler<? super T> handler) {
-    boolean admitted;
-    try {
-      admitted = policy.admission().admitRequest();
-    } catch (RuntimeException e) {
-      Listeners.warn("Tailguard admission admitRequest() threw; call admitted", e);
-      admitted = true;
-    }
-    if (!admitted) {
-      return CompletableFuture.failedFuture(new BudgetExhaustedException(1, policy.admission().state()));
+    BudgetExhaustedException refused = Outcomes.refuseFirstAttempt(policy.admission());
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
     }
     HedgeExecution<T> call = new HedgeExecution<>(policy, clock, scheduler, random, attempt, handler);
     call.promise.whenComplete((result, error) -> {
@@ -146,12 +138,12 @@ public final class HedgeExecution<T> {
     } catch (Throwable t) {
       stage = CompletableFuture.failedFuture(t);
     }
-    flight.future = toFuture(stage);
+    flight.future = Futures.toFuture(stage);
     // Cancelled while starting (a sibling won meanwhile): cancel the future we just learned of.
     if (flight.context.isCancelled()) {
-      cancelQuietly(flight.future);
+      Futures.cancelQuietly(flight.future);
     }
-    stage.whenComplete((result, error) -> onComplete(flight, result, unwrap(error)));
+    stage.whenComplete((result, error) -> onComplete(flight, result, Futures.unwrap(error)));
     armNextHedge(flight.number);
   }
 
@@ -325,37 +317,56 @@ public final class HedgeExecution<T> {
     }
   }
 
-  /** The call commits to this flight's outcome; every other flight is cancelled. */
-  private void commit(Flight<T> winner, T result, Throwable error, HedgeCompletedEvent.Outcome outcome) {
-    List<Flight<T>> losers;
-    Cancellable timer;
-    T retained;
+  /** What the thread that decides the call's outcome must clean up, taken under the lock. */
+  private static final class Ending<T> {
+    final List<Flight<T>> unsettled;
+    final Cancellable timer;
+    final T retainedResult;
+
+    Ending(List<Flight<T>> unsettled, Cancellable timer, T retainedResult) {
+      this.unsettled = unsettled;
+      this.timer = timer;
+      this.retainedResult = retainedResult;
+    }
+  }
+
+  /**
+   * Decides the call (sets {@code done}) unless it already is; returns what to clean up, or null
+   * when another thread decided first.
+   */
+  private Ending<T> finish(Flight<T> keep) {
     lock.lock();
     try {
       if (done) {
-        losers = null;
-        timer = null;
-        retained = null;
-      } else {
-        done = true;
-        losers = unsettledExcept(winner);
-        timer = hedgeTimer;
-        hedgeTimer = null;
-        retained = lastRetryableResult;
-        lastRetryableResult = null;
+        return null;
       }
+      done = true;
+      Ending<T> ending = new Ending<>(unsettledExcept(keep), hedgeTimer, lastRetryableResult);
+      hedgeTimer = null;
+      lastRetryableResult = null;
+      return ending;
     } finally {
       lock.unlock();
     }
-    if (losers == null) {
+  }
+
+  /** Cancels the timer and the unsettled attempts, and releases a retained retryable result. */
+  private void cleanUp(Ending<T> ending, int attempt, ResultDiscardedEvent.Reason reason) {
+    if (ending.timer != null) {
+      ending.timer.cancel();
+    }
+    cancelAll(ending.unsettled);
+    discard(attempt, ending.retainedResult, reason);
+  }
+
+  /** The call commits to this flight's outcome; every other flight is cancelled. */
+  private void commit(Flight<T> winner, T result, Throwable error, HedgeCompletedEvent.Outcome outcome) {
+    Ending<T> ending = finish(winner);
+    if (ending == null) {
       discard(winner.number, error == null ? result : null, ResultDiscardedEvent.Reason.CALL_ENDED);
       return;
     }
-    if (timer != null) {
-      timer.cancel();
-    }
-    cancelAll(losers);
-    discard(winner.number, retained, ResultDiscardedEvent.Reason.RETRIED);
+    cleanUp(ending, winner.number, ResultDiscardedEvent.Reason.RETRIED);
     boolean delivered;
     if (error != null) {
       attachFailures(error);
@@ -410,29 +421,11 @@ public final class HedgeExecution<T> {
 
   /** The caller cancelled: cancel every attempt and the timer. */
   private void kill() {
-    List<Flight<T>> victims;
-    Cancellable timer;
-    T retained;
-    lock.lock();
-    try {
-      if (done) {
-        return;
-      }
-      done = true;
-      victims = unsettledExcept(null);
-      timer = hedgeTimer;
-      hedgeTimer = null;
-      retained = lastRetryableResult;
-      lastRetryableResult = null;
-    } finally {
-      lock.unlock();
+    Ending<T> ending = finish(null);
+    if (ending != null) {
+      cleanUp(ending, 0, ResultDiscardedEvent.Reason.CALL_ENDED);
+      completed(HedgeCompletedEvent.Outcome.KILLED, 0);
     }
-    if (timer != null) {
-      timer.cancel();
-    }
-    cancelAll(victims);
-    discard(0, retained, ResultDiscardedEvent.Reason.CALL_ENDED);
-    completed(HedgeCompletedEvent.Outcome.KILLED, 0);
   }
 
   // Guarded by lock. Marks the unsettled flights settled and returns them for cancelling.
@@ -454,7 +447,7 @@ public final class HedgeExecution<T> {
       // A cancelled attempt's latency is censored: at least this long.
       record(now - loser.startNanos, false);
       loser.context.cancel();
-      cancelQuietly(loser.future);
+      Futures.cancelQuietly(loser.future);
     }
   }
 
@@ -494,43 +487,11 @@ public final class HedgeExecution<T> {
   }
 
   private void discard(int fromAttempt, T result, ResultDiscardedEvent.Reason reason) {
-    if (result == null) {
-      return;
-    }
-    Listeners.call(handler.onDiscard(), result, "onDiscard");
-    if (!policy.discardListeners().isEmpty()) {
-      Listeners.fire(policy.discardListeners(), new ResultDiscardedEvent(fromAttempt, reason, result));
-    }
+    Outcomes.discard(handler, policy.discardListeners(), fromAttempt, result, reason);
   }
 
   private String summary(T result) {
-    try {
-      return String.valueOf(handler.resultSummary().apply(result));
-    } catch (RuntimeException e) {
-      return result == null ? "null" : result.getClass().getSimpleName();
-    }
-  }
-
-  private static <T> CompletableFuture<T> toFuture(CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture();
-    } catch (UnsupportedOperationException notCancellable) {
-      return null;
-    }
-  }
-
-  private static void cancelQuietly(CompletableFuture<?> future) {
-    if (future != null) {
-      future.cancel(true);
-    }
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
+    return Outcomes.summary(handler, result);
   }
 
   /** Turns a sync wait's interrupt into the killed outcome. */

@@ -141,20 +141,9 @@ public final class RetryRun<T> {
     return verdict;
   }
 
-  /**
-   * Asks the admission whether a new call may start; returns the refusal to throw, or null.
-   * Called before the first attempt, on both paths.
-   */
+  /** Asks the policy's admission whether a new call may start; the refusal to throw, or null. */
   public static BudgetExhaustedException refuseFirstAttempt(RetryPolicy policy) {
-    boolean admitted;
-    try {
-      admitted = policy.admission().admitRequest();
-    } catch (RuntimeException e) {
-      // A broken admission check must not take the service down: let the call through.
-      Listeners.warn("Tailguard admission admitRequest() threw; call admitted", e);
-      admitted = true;
-    }
-    return admitted ? null : new BudgetExhaustedException(1, policy.admission().state());
+    return Outcomes.refuseFirstAttempt(policy.admission());
   }
 
   /**
@@ -230,22 +219,12 @@ public final class RetryRun<T> {
 
   /** Summarises a result for the history, never failing. */
   public String summary(T result) {
-    try {
-      return String.valueOf(handler.resultSummary().apply(result));
-    } catch (RuntimeException e) {
-      return result == null ? "null" : result.getClass().getSimpleName();
-    }
+    return Outcomes.summary(handler, result);
   }
 
   /** Releases a result nobody will receive and tells the listeners. */
   public void discard(int fromAttempt, T result, ResultDiscardedEvent.Reason reason) {
-    if (result == null) {
-      return;
-    }
-    Listeners.call(handler.onDiscard(), result, "onDiscard");
-    if (!policy.discardListeners().isEmpty()) {
-      Listeners.fire(policy.discardListeners(), new ResultDiscardedEvent(fromAttempt, reason, result));
-    }
+    Outcomes.discard(handler, policy.discardListeners(), fromAttempt, result, reason);
   }
 
   public void onRetryScheduled(RetryDecision decision, T result, Throwable error) {

@@ -1,9 +1,8 @@
 package dev.tailguard.lab.backoff;
 
 import dev.tailguard.lab.Lab;
-import dev.tailguard.lab.Progress;
-import dev.tailguard.lab.ResultWriter;
 import dev.tailguard.lab.ScenarioResult;
+import dev.tailguard.lab.ScenarioRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,14 +54,7 @@ public final class BackoffCommand implements Callable<Integer>, Lab.ScenarioComm
   @Override
   public ScenarioResult runInto(Path outDir, PrintStream terminal) throws Exception {
     BackoffScenario scenario = new BackoffScenario(clients, runs, seed);
-    long start = System.nanoTime();
-    ScenarioResult result =
-        scenario.run(Progress.forTerminal("backoff", (long) clients.size() * BackoffScenario.STRATEGIES.size() * runs));
-    result.param("wallSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
-    Path file = ResultWriter.write(result, outDir);
-    ResultWriter.print(result, terminal);
-    terminal.println("wrote " + file);
-    terminal.println();
-    return result;
+    long steps = (long) clients.size() * BackoffScenario.STRATEGIES.size() * runs;
+    return ScenarioRun.execute("backoff", steps, scenario::run, outDir, terminal);
   }
 }

@@ -1,9 +1,8 @@
 package dev.tailguard.lab.hedge;
 
 import dev.tailguard.lab.Lab;
-import dev.tailguard.lab.Progress;
-import dev.tailguard.lab.ResultWriter;
 import dev.tailguard.lab.ScenarioResult;
+import dev.tailguard.lab.ScenarioRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -50,13 +49,6 @@ public final class HedgeCommand implements Callable<Integer>, Lab.ScenarioComman
   @Override
   public ScenarioResult runInto(Path outDir, PrintStream terminal) throws Exception {
     HedgeScenario scenario = new HedgeScenario(requests, cloneRequests, seed);
-    long start = System.nanoTime();
-    ScenarioResult result = scenario.run(Progress.forTerminal("hedge", scenario.plan().size()));
-    result.param("wallSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
-    Path file = ResultWriter.write(result, outDir);
-    ResultWriter.print(result, terminal);
-    terminal.println("wrote " + file);
-    terminal.println();
-    return result;
+    return ScenarioRun.execute("hedge", scenario.plan().size(), scenario::run, outDir, terminal);
   }
 }

@@ -1,9 +1,8 @@
 package dev.tailguard.lab.storm;
 
 import dev.tailguard.lab.Lab;
-import dev.tailguard.lab.Progress;
-import dev.tailguard.lab.ResultWriter;
 import dev.tailguard.lab.ScenarioResult;
+import dev.tailguard.lab.ScenarioRun;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -34,13 +33,6 @@ public final class StormCommand implements Callable<Integer>, Lab.ScenarioComman
 
   @Override
   public ScenarioResult runInto(Path outDir, PrintStream terminal) throws Exception {
-    long start = System.nanoTime();
-    ScenarioResult result = new StormScenario(seed).run(Progress.forTerminal("storm", StormScenario.runs()));
-    result.param("wallSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
-    Path file = ResultWriter.write(result, outDir);
-    ResultWriter.print(result, terminal);
-    terminal.println("wrote " + file);
-    terminal.println();
-    return result;
+    return ScenarioRun.execute("storm", StormScenario.runs(), new StormScenario(seed)::run, outDir, terminal);
   }
 }
