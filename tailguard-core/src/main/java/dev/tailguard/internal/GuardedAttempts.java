@@ -76,6 +76,10 @@ public final class GuardedAttempts {
         long nanos = timeout.duration().toNanos();
         timer = scheduler.schedule(() -> {
           if (outer.completeExceptionally(new AttemptTimeoutException(context.attempt(), nanos))) {
+            // Adapters abort the exchange in their cancel hooks, not only through the future.
+            if (context instanceof CancellableAttempt) {
+              ((CancellableAttempt) context).cancel();
+            }
             Futures.cancelQuietly(inner);
           }
         }, timeout.duration());

@@ -163,6 +163,24 @@ class PipelineParityTest {
   }
 
   @Test
+  void anAsyncTimeoutCancelsTheUnderlyingStageAndRunsItsCancelHooks() throws Exception {
+    FakeClock clock = new FakeClock();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).timeout(Timeout.of(Duration.ofMillis(30))).build();
+    CompletableFuture<String> backend = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicInteger hooks = new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<String> result = pipeline.executeAsync(context -> {
+      context.onCancel(hooks::incrementAndGet);
+      return backend;
+    }, OutcomeHandler.defaults());
+    clock.advance(Duration.ofMillis(30));
+    assertThat(result.handle((r, e) -> e).get()).isInstanceOf(dev.tailguard.RetriesExhaustedException.class)
+        .hasCauseInstanceOf(dev.tailguard.AttemptTimeoutException.class);
+    assertThat(backend).isCancelled();
+    assertThat(hooks).hasValue(1);
+    clock.assertNoPendingTasks();
+  }
+
+  @Test
   void onlyOneOfRetryAndHedge() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Pipeline.builder().retry(RETRY_3).hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ZERO)).build()))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("a pipeline retries or hedges");
