@@ -60,14 +60,14 @@ public final class Hedge {
   private final HedgePolicy policy;
   private final Clock clock;
   private final Scheduler scheduler;
-  private final RandomGenerator randomness;
+  private final RandomGenerator random;
   private final Executor executor;
 
   private Hedge(HedgePolicy policy, Clock clock, Scheduler scheduler, RandomGenerator random, Executor executor) {
     this.policy = policy;
     this.clock = clock;
     this.scheduler = scheduler;
-    this.randomness = random;
+    this.random = random;
     this.executor = executor;
   }
 
@@ -114,7 +114,7 @@ public final class Hedge {
   public <T> CompletableFuture<T> executeAsync(AsyncAttempt<T> call, OutcomeHandler<? super T> handler) {
     Checks.notNull(call, "call");
     Checks.notNull(handler, "handler");
-    return HedgeExecution.start(policy, clock, scheduler, randomness, call, handler);
+    return HedgeExecution.start(policy, clock, scheduler, random, call, handler);
   }
 
   /**
@@ -200,7 +200,7 @@ public final class Hedge {
       return this;
     }
 
-    /** Sets the randomness (jittered and randomized delays). Default {@code ThreadLocalRandom}. */
+    /** Sets the random (jittered and randomized delays). Default {@code ThreadLocalRandom}. */
     public Builder random(RandomGenerator random) {
       this.random = Checks.notNull(random, "random");
       return this;

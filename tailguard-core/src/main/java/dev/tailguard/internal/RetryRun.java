@@ -208,12 +208,10 @@ public final class RetryRun<T> {
     if (history == null) {
       history = new ArrayList<>(4);
     }
-    long start = attemptStartNanos == UNKNOWN ? UNKNOWN : attemptStartNanos - originNanos;
-    long duration = attemptStartNanos == UNKNOWN ? UNKNOWN : now - attemptStartNanos;
-    if (attemptStartNanos == UNKNOWN) {
-      // The untimed first attempt ended at the origin.
-      start = 0;
-    }
+    // The untimed first attempt ended at the origin: offset 0, duration unknown.
+    boolean untimed = attemptStartNanos == UNKNOWN;
+    long start = untimed ? 0 : attemptStartNanos - originNanos;
+    long duration = untimed ? UNKNOWN : now - attemptStartNanos;
     history.add(new AttemptRecord(attempt, start, duration, verdict, error, error == null ? summary(result) : null));
   }
 

@@ -24,6 +24,9 @@ import java.util.random.RandomGenerator;
  * reads no clock and allocates nothing.
  */
 public final class SyncRetryLoop {
+  /** Returned by {@link #decideAndWait} when the loop should run another attempt. */
+  private static final Object CONTINUE = new Object();
+
   private SyncRetryLoop() {}
 
   /** Exactly one of {@code plain} and {@code withContext} is non-null. */
@@ -120,8 +123,6 @@ public final class SyncRetryLoop {
       }
     }
   }
-
-  private static final Object CONTINUE = new Object();
 
   /**
    * Applies the decision for one finished attempt: returns the call's result, throws its failure,
