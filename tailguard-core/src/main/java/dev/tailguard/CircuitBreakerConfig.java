@@ -1,5 +1,6 @@
 package dev.tailguard;
 
+import dev.tailguard.event.CircuitRejectedEvent;
 import dev.tailguard.event.CircuitStateEvent;
 import dev.tailguard.event.EventListener;
 import dev.tailguard.internal.Checks;
@@ -60,6 +61,7 @@ public final class CircuitBreakerConfig {
   private final Duration maxWaitInHalfOpen;
   private final double adaptiveK;
   private final List<EventListener<CircuitStateEvent>> stateListeners;
+  private final List<EventListener<CircuitRejectedEvent>> rejectionListeners;
 
   private CircuitBreakerConfig(Builder b) {
     this.name = b.name;
@@ -79,6 +81,7 @@ public final class CircuitBreakerConfig {
     this.maxWaitInHalfOpen = b.maxWaitInHalfOpen;
     this.adaptiveK = b.adaptiveK;
     this.stateListeners = List.copyOf(b.stateListeners);
+    this.rejectionListeners = List.copyOf(b.rejectionListeners);
   }
 
   /** Starts a builder for a breaker with the given name (used in messages and events). */
@@ -161,6 +164,10 @@ public final class CircuitBreakerConfig {
     return stateListeners;
   }
 
+  public List<EventListener<CircuitRejectedEvent>> rejectionListeners() {
+    return rejectionListeners;
+  }
+
   @Override
   public String toString() {
     return "CircuitBreakerConfig{" + name + ", failureRate>=" + failureRateThreshold + ", minimumCalls=" + minimumCalls
@@ -187,6 +194,7 @@ public final class CircuitBreakerConfig {
     private Duration maxWaitInHalfOpen = Duration.ofSeconds(10);
     private double adaptiveK;
     private final List<EventListener<CircuitStateEvent>> stateListeners = new ArrayList<>();
+    private final List<EventListener<CircuitRejectedEvent>> rejectionListeners = new ArrayList<>();
 
     private Builder(String name) {
       this.name = Checks.notNull(name, "name");
@@ -288,6 +296,12 @@ public final class CircuitBreakerConfig {
     /** Adds a listener for state changes. */
     public Builder onStateChange(EventListener<CircuitStateEvent> listener) {
       stateListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener for rejected calls. */
+    public Builder onRejected(EventListener<CircuitRejectedEvent> listener) {
+      rejectionListeners.add(Checks.notNull(listener, "listener"));
       return this;
     }
 

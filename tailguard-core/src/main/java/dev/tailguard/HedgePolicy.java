@@ -1,5 +1,6 @@
 package dev.tailguard;
 
+import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.EventListener;
 import dev.tailguard.event.HedgeCompletedEvent;
 import dev.tailguard.event.HedgeStartedEvent;
@@ -36,6 +37,7 @@ public final class HedgePolicy {
   private final HedgeDelay delay;
   private final RetryAdmission admission;
   private final List<EventListener<HedgeStartedEvent>> hedgeListeners;
+  private final List<EventListener<AttemptStartedEvent>> attemptListeners;
   private final List<EventListener<HedgeCompletedEvent>> completionListeners;
   private final List<EventListener<ResultDiscardedEvent>> discardListeners;
 
@@ -44,6 +46,7 @@ public final class HedgePolicy {
     this.delay = builder.delay;
     this.admission = builder.admission;
     this.hedgeListeners = List.copyOf(builder.hedgeListeners);
+    this.attemptListeners = List.copyOf(builder.attemptListeners);
     this.completionListeners = List.copyOf(builder.completionListeners);
     this.discardListeners = List.copyOf(builder.discardListeners);
   }
@@ -61,6 +64,7 @@ public final class HedgePolicy {
   public Builder toBuilder() {
     Builder builder = new Builder(delay).maxAttempts(maxAttempts).admission(admission);
     builder.hedgeListeners.addAll(hedgeListeners);
+    builder.attemptListeners.addAll(attemptListeners);
     builder.completionListeners.addAll(completionListeners);
     builder.discardListeners.addAll(discardListeners);
     return builder;
@@ -86,6 +90,11 @@ public final class HedgePolicy {
     return hedgeListeners;
   }
 
+  /** Returns the listeners for every started attempt, the original included. */
+  public List<EventListener<AttemptStartedEvent>> attemptListeners() {
+    return attemptListeners;
+  }
+
   /** Returns the listeners for completed calls. */
   public List<EventListener<HedgeCompletedEvent>> completionListeners() {
     return completionListeners;
@@ -107,6 +116,7 @@ public final class HedgePolicy {
     private final HedgeDelay delay;
     private RetryAdmission admission = RetryAdmission.always();
     private final List<EventListener<HedgeStartedEvent>> hedgeListeners = new ArrayList<>();
+    private final List<EventListener<AttemptStartedEvent>> attemptListeners = new ArrayList<>();
     private final List<EventListener<HedgeCompletedEvent>> completionListeners = new ArrayList<>();
     private final List<EventListener<ResultDiscardedEvent>> discardListeners = new ArrayList<>();
 
@@ -139,6 +149,12 @@ public final class HedgePolicy {
     /** Adds a listener for started hedges. */
     public Builder onHedge(EventListener<HedgeStartedEvent> listener) {
       hedgeListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener for every attempt that starts, the original included. */
+    public Builder onAttempt(EventListener<AttemptStartedEvent> listener) {
+      attemptListeners.add(Checks.notNull(listener, "listener"));
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.tailguard;
 
+import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.CallFailedEvent;
 import dev.tailguard.event.CallSucceededEvent;
 import dev.tailguard.event.EventListener;
@@ -51,6 +52,7 @@ public final class RetryPolicy {
   private final boolean interruptOnTimeout;
   private final RetryAdmission admission;
   private final List<EventListener<RetryScheduledEvent>> retryListeners;
+  private final List<EventListener<AttemptStartedEvent>> attemptListeners;
   private final List<EventListener<CallSucceededEvent>> successListeners;
   private final List<EventListener<CallFailedEvent>> failureListeners;
   private final List<EventListener<GiveUpEvent>> giveUpListeners;
@@ -65,6 +67,7 @@ public final class RetryPolicy {
     this.interruptOnTimeout = builder.interruptOnTimeout;
     this.admission = builder.admission;
     this.retryListeners = List.copyOf(builder.retryListeners);
+    this.attemptListeners = List.copyOf(builder.attemptListeners);
     this.successListeners = List.copyOf(builder.successListeners);
     this.failureListeners = List.copyOf(builder.failureListeners);
     this.giveUpListeners = List.copyOf(builder.giveUpListeners);
@@ -132,6 +135,11 @@ public final class RetryPolicy {
     return retryListeners;
   }
 
+  /** Returns the listeners for started attempts. */
+  public List<EventListener<AttemptStartedEvent>> attemptListeners() {
+    return attemptListeners;
+  }
+
   /** Returns the listeners for successful calls. */
   public List<EventListener<CallSucceededEvent>> successListeners() {
     return successListeners;
@@ -166,6 +174,7 @@ public final class RetryPolicy {
         && maxServerDelay.equals(that.maxServerDelay)
         && admission.equals(that.admission)
         && retryListeners.equals(that.retryListeners)
+        && attemptListeners.equals(that.attemptListeners)
         && successListeners.equals(that.successListeners)
         && failureListeners.equals(that.failureListeners)
         && giveUpListeners.equals(that.giveUpListeners)
@@ -183,6 +192,7 @@ public final class RetryPolicy {
         interruptOnTimeout,
         admission,
         retryListeners,
+        attemptListeners,
         successListeners,
         failureListeners,
         giveUpListeners,
@@ -219,6 +229,7 @@ public final class RetryPolicy {
     private boolean interruptOnTimeout;
     private RetryAdmission admission = RetryAdmission.always();
     private final List<EventListener<RetryScheduledEvent>> retryListeners = new ArrayList<>();
+    private final List<EventListener<AttemptStartedEvent>> attemptListeners = new ArrayList<>();
     private final List<EventListener<CallSucceededEvent>> successListeners = new ArrayList<>();
     private final List<EventListener<CallFailedEvent>> failureListeners = new ArrayList<>();
     private final List<EventListener<GiveUpEvent>> giveUpListeners = new ArrayList<>();
@@ -235,6 +246,7 @@ public final class RetryPolicy {
       this.interruptOnTimeout = policy.interruptOnTimeout;
       this.admission = policy.admission;
       this.retryListeners.addAll(policy.retryListeners);
+      this.attemptListeners.addAll(policy.attemptListeners);
       this.successListeners.addAll(policy.successListeners);
       this.failureListeners.addAll(policy.failureListeners);
       this.giveUpListeners.addAll(policy.giveUpListeners);
@@ -321,6 +333,12 @@ public final class RetryPolicy {
     /** Adds a listener for scheduled retries; earlier listeners are kept. */
     public Builder onRetry(EventListener<RetryScheduledEvent> listener) {
       retryListeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a listener for every attempt that starts (first and retries); earlier listeners are kept. */
+    public Builder onAttempt(EventListener<AttemptStartedEvent> listener) {
+      attemptListeners.add(Checks.notNull(listener, "listener"));
       return this;
     }
 

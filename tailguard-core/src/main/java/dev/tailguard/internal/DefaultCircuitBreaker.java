@@ -5,6 +5,7 @@ import dev.tailguard.CircuitBreakerConfig;
 import dev.tailguard.CircuitState;
 import dev.tailguard.RetryBudget;
 import dev.tailguard.Verdict;
+import dev.tailguard.event.CircuitRejectedEvent;
 import dev.tailguard.event.CircuitStateEvent;
 import dev.tailguard.time.Clock;
 import java.time.Duration;
@@ -112,6 +113,14 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
 
   @Override
   public Permit tryAcquire() {
+    Permit permit = acquire();
+    if (permit == null && !config.rejectionListeners().isEmpty()) {
+      Listeners.fire(config.rejectionListeners(), new CircuitRejectedEvent(config.name(), state.get().kind));
+    }
+    return permit;
+  }
+
+  private Permit acquire() {
     while (true) {
       State s = state.get();
       switch (s.kind) {

@@ -9,6 +9,7 @@ import dev.tailguard.HedgePolicy;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.Verdict;
+import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.HedgeCompletedEvent;
 import dev.tailguard.event.HedgeStartedEvent;
 import dev.tailguard.event.ResultDiscardedEvent;
@@ -125,6 +126,10 @@ public final class HedgeExecution<T> {
       running++;
     } finally {
       lock.unlock();
+    }
+    if (!policy.attemptListeners().isEmpty()) {
+      Listeners.fire(policy.attemptListeners(), new AttemptStartedEvent(flight.number,
+          trigger == null ? AttemptStartedEvent.Kind.FIRST : AttemptStartedEvent.Kind.HEDGE, Duration.ofNanos(flight.startNanos - startNanos)));
     }
     if (trigger != null && !policy.hedgeListeners().isEmpty()) {
       Listeners.fire(policy.hedgeListeners(), new HedgeStartedEvent(flight.number, trigger, Duration.ofNanos(flight.startNanos - startNanos)));

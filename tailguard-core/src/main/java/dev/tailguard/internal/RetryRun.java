@@ -9,6 +9,7 @@ import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.RetryAdmission;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.Verdict;
+import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.CallFailedEvent;
 import dev.tailguard.event.CallSucceededEvent;
 import dev.tailguard.event.GiveUpEvent;
@@ -84,6 +85,7 @@ public final class RetryRun<T> {
   public static boolean needsClockBeforeFirstAttempt(RetryPolicy policy) {
     return policy.deadline().isPresent()
         || policy.perAttemptTimeout().isPresent()
+        || !policy.attemptListeners().isEmpty()
         || !policy.successListeners().isEmpty()
         || !policy.failureListeners().isEmpty()
         || !policy.giveUpListeners().isEmpty();
@@ -93,6 +95,11 @@ public final class RetryRun<T> {
   public int beginAttempt() {
     attempt++;
     attemptStartNanos = clock.nanoTime();
+    if (!policy.attemptListeners().isEmpty()) {
+      Listeners.fire(policy.attemptListeners(), new AttemptStartedEvent(attempt,
+          attempt == 1 ? AttemptStartedEvent.Kind.FIRST : AttemptStartedEvent.Kind.RETRY,
+          startNanos == UNKNOWN ? null : Duration.ofNanos(attemptStartNanos - startNanos)));
+    }
     return attempt;
   }
 
