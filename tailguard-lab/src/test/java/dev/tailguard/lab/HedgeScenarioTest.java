@@ -40,6 +40,12 @@ class HedgeScenarioTest {
   }
 
   @Test
+  void theExampleTimelineShowsAHedgeBeatingASlowPrimary() {
+    String timeline = new dev.tailguard.lab.hedge.HedgeScenario(1_000, 1_000, 1).exampleTimeline();
+    assertThat(timeline).contains("won by #2").contains("CANCELLED").contains("hedge: #1 outstanding for 13.5ms");
+  }
+
+  @Test
   void tooFewRequestsForAP999IsAUsageError() {
     assertThat(LabRunner.run("hedge", "--requests", "10", "--out", out.toString())[0]).isEqualTo(2);
   }

@@ -1,6 +1,11 @@
 package dev.tailguard.lab.hedge;
 
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.AttemptTimeline;
+import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.OutcomeHandler;
 import dev.tailguard.lab.Percentiles;
 import dev.tailguard.lab.Progress;
 import dev.tailguard.lab.Row;
@@ -12,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -133,7 +139,29 @@ public final class HedgeScenario {
     }
     anchors(result);
     checks(result);
+    result.note("Example timeline of one hedged call on the bimodal model (fixed delay at p95), as AttemptTimeline records it:\n" + exampleTimeline());
     return result;
+  }
+
+  /** One hedged call whose primary drew the slow mode, recorded with {@link AttemptTimeline}. */
+  public String exampleTimeline() {
+    FakeClock clock = new FakeClock();
+    SplittableRandom random = new SplittableRandom(seed);
+    double slow;
+    do {
+      slow = LatencyModel.BIMODAL.nextMillis(1, random);
+    } while (slow < 50);
+    double[] latencies = {slow, LatencyModel.BIMODAL.nextMillis(2, random)};
+    Hedge hedge = Hedge.of(HedgePolicy.builder(HedgeDelay.fixed(millis(13.49))).build(), clock, clock);
+    AttemptTimeline timeline = AttemptTimeline.start(clock);
+    AsyncAttempt<Boolean> attempt = context -> {
+      CompletableFuture<Boolean> reply = new CompletableFuture<>();
+      clock.schedule(() -> reply.complete(Boolean.TRUE), millis(latencies[context.attempt() - 1]));
+      return reply;
+    };
+    timeline.finish(hedge.executeAsync(timeline.observe(attempt, OutcomeHandler.defaults()), OutcomeHandler.defaults()));
+    clock.runUntilIdle();
+    return timeline.render();
   }
 
   private static Map<String, Object> row(Run run, HedgeSimulation.Outcome outcome) {
