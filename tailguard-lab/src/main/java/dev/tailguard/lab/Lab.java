@@ -4,7 +4,6 @@ import dev.tailguard.lab.backoff.BackoffCommand;
 import dev.tailguard.lab.hedge.HedgeCommand;
 import dev.tailguard.lab.overload.OverloadCommand;
 import dev.tailguard.lab.storm.StormCommand;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,12 +28,6 @@ public final class Lab implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
   Path out;
-
-  /** One runnable scenario command; the lab runs all of them when no scenario is named. */
-  public interface ScenarioCommand {
-    /** Runs with defaults, writes {@code out/<name>.json}, prints the tables; returns the result. */
-    ScenarioResult runInto(Path out, PrintStream terminal) throws Exception;
-  }
 
   static List<ScenarioCommand> allScenarios() {
     return List.of(new BackoffCommand(), new HedgeCommand(), new StormCommand(), new OverloadCommand());
