@@ -1,0 +1,44 @@
+package dev.tailguard.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RedactionAndStatusTest {
+
+  @Test
+  void credentialsNeverReachALogLine_okhttp3826() {
+    HttpHeaders headers = HttpHeaders.of(Map.of(
+        "Authorization", List.of("Bearer s3cr3t"), "Cookie", List.of("session=abc"), "Set-Cookie", List.of("id=xyz"),
+        "Proxy-Authorization", List.of("Basic cHc="), "Accept", List.of("application/json")), (n, v) -> true);
+    String line = Redaction.headers(headers);
+    assertThat(line).doesNotContain("s3cr3t", "session=abc", "id=xyz", "cHc=").contains("Accept: application/json", "Authorization: ██");
+  }
+
+  @Test
+  void tokenLikeQueryParametersAndUserInfoAreRedacted_okhttp7476() {
+    String line = Redaction.uri(URI.create("https://alice:pw@api.example.test:8443/v1/items?page=2&access_token=abc&API_KEY=k&sig=zz"));
+    assertThat(line).isEqualTo("https://██@api.example.test:8443/v1/items?page=2&access_token=██&API_KEY=██&sig=██");
+    assertThat(Redaction.uri(URI.create("http://127.0.0.1/plain"))).isEqualTo("http://127.0.0.1/plain");
+  }
+
+  @Test
+  void retriesOnlyTransientStatusesByDefault() {
+    HttpStatusPolicy policy = HttpStatusPolicy.defaults();
+    for (int status : new int[] {408, 429, 502, 503, 504}) {
+      assertThat(policy.isRetryable(status)).as("%s", status).isTrue();
+    }
+    for (int status : new int[] {200, 400, 401, 404, 409, 500, 501, 505}) {
+      assertThat(policy.isRetryable(status)).as("%s", status).isFalse();
+    }
+    assertThat(policy.plus(500).minus(429).isRetryable(500)).isTrue();
+    assertThat(policy.plus(500).minus(429).isRetryable(429)).isFalse();
+    assertThat(policy.isRetryable(429)).as("the original is unchanged").isTrue();
+    assertThatThrownBy(() -> HttpStatusPolicy.of(99)).hasMessage("status must be in [100, 599]: 99");
+  }
+}
