@@ -2,6 +2,7 @@ package dev.tailguard;
 
 import dev.tailguard.internal.AsyncRetryExecution;
 import dev.tailguard.internal.Checks;
+import dev.tailguard.internal.RetryRun;
 import dev.tailguard.internal.SyncRetryLoop;
 import dev.tailguard.internal.ThreadLocalRandomGenerator;
 import dev.tailguard.time.Clock;
@@ -50,9 +51,12 @@ public final class Retry {
   private final Clock clock;
   private final Scheduler scheduler;
   private final RandomGenerator random;
+  /** Whether calls must read the clock before their first attempt; fixed by the immutable policy. */
+  private final boolean timedFromStart;
 
   private Retry(RetryPolicy policy, Clock clock, Scheduler scheduler, RandomGenerator random) {
     this.policy = Checks.notNull(policy, "policy");
+    this.timedFromStart = RetryRun.needsClockBeforeFirstAttempt(policy);
     this.clock = Checks.notNull(clock, "clock");
     this.scheduler = Checks.notNull(scheduler, "scheduler");
     this.random = Checks.notNull(random, "random");
@@ -118,7 +122,7 @@ public final class Retry {
   public <T> T execute(Callable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(call, "call");
     Checks.notNull(handler, "handler");
-    return SyncRetryLoop.execute(policy, clock, scheduler, random, call, null, handler);
+    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, call, null, handler);
   }
 
   /**
@@ -128,7 +132,7 @@ public final class Retry {
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(call, "call");
     Checks.notNull(handler, "handler");
-    return SyncRetryLoop.execute(policy, clock, scheduler, random, null, call, handler);
+    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, null, call, handler);
   }
 
   /**

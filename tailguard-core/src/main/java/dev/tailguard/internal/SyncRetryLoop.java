@@ -29,9 +29,13 @@ public final class SyncRetryLoop {
 
   private SyncRetryLoop() {}
 
-  /** Exactly one of {@code plain} and {@code withContext} is non-null. */
+  /**
+   * Exactly one of {@code plain} and {@code withContext} is non-null. {@code timedFromStart} is
+   * {@link RetryRun#needsClockBeforeFirstAttempt} for the policy, computed once by the caller.
+   */
   public static <T> T execute(
       RetryPolicy policy,
+      boolean timedFromStart,
       Clock clock,
       Scheduler scheduler,
       RandomGenerator random,
@@ -43,7 +47,7 @@ public final class SyncRetryLoop {
     if (refused != null) {
       throw refused;
     }
-    if (RetryRun.needsClockBeforeFirstAttempt(policy)) {
+    if (timedFromStart) {
       RetryRun<T> run = RetryRun.beforeFirstAttempt(policy, handler, clock, random);
       return loop(run, policy, clock, scheduler, plain, withContext, handler);
     }
