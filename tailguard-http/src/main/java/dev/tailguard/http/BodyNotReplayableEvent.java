@@ -1,0 +1,14 @@
+package dev.tailguard.http;
+
+/**
+ * A request's body was a one-shot stream larger than the replay cap, so the call runs as a single
+ * attempt: no retries, no hedges.
+ *
+ * @param method the request method
+ * @param uri the request URI with credentials redacted
+ * @param bytesRead how many bytes were read before the cap was passed (0 when the declared length
+ *     was already over it)
+ * @param cap the replay cap in bytes
+ * @since 0.1
+ */
+public record BodyNotReplayableEvent(String method, String uri, long bytesRead, long cap) {}

@@ -1,0 +1,185 @@
+package dev.tailguard.http;
+
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.TailguardException;
+import java.lang.System.Logger.Level;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.PushPromiseHandler;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+
+/**
+ * One call through a {@link ResilientHttpClient}: decides whether the request may be sent twice,
+ * makes its body replayable, picks the pipeline, and runs each attempt on the JDK client.
+ *
+ * @param <T> the caller's body type
+ */
+final class HttpCall<T> {
+  private static final System.Logger LOG = System.getLogger("dev.tailguard.http");
+
+  private final ResilientHttpClient client;
+  private final HttpRequest request;
+  private final BodyHandler<T> handler;
+  private final PushPromiseHandler<T> pushPromises;
+  private final boolean retrySafe;
+  private final String method;
+  private final String redactedUri;
+  /** The stage now running (body buffering, then the pipeline); the caller's cancel reaches it. */
+  private volatile CompletableFuture<?> running;
+
+  HttpCall(ResilientHttpClient client, HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromises,
+      boolean vouchedSafe) {
+    this.client = client;
+    this.request = client.mayRepeat() && client.autoIdempotencyKey() ? Idempotency.withKey(request) : request;
+    this.handler = handler;
+    this.pushPromises = pushPromises;
+    this.retrySafe = vouchedSafe || Idempotency.isRetrySafe(this.request);
+    this.method = this.request.method();
+    this.redactedUri = Redaction.uri(this.request.uri());
+  }
+
+  /**
+   * Starts the call. A one-shot body is read (up to the replay cap) on {@code bufferExecutor}
+   * before the first attempt.
+   */
+  CompletableFuture<HttpResponse<T>> start(Executor bufferExecutor) {
+    CompletableFuture<HttpResponse<T>> caller = new CompletableFuture<>();
+    CompletableFuture<RequestBodies.Prepared> body;
+    if (!client.mayRepeat()) {
+      body = CompletableFuture.completedFuture(RequestBodies.Prepared.replayable(request.bodyPublisher()));
+    } else if (request.bodyPublisher().isEmpty() || RequestBodies.isReplayable(request.bodyPublisher().get())) {
+      body = RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes());
+    } else {
+      body = CompletableFuture.supplyAsync(() -> RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes()), bufferExecutor)
+          .thenCompose(prepared -> prepared);
+    }
+    running = body;
+    body.whenComplete((prepared, failure) -> {
+      if (failure != null) {
+        caller.completeExceptionally(unwrap(failure));
+        return;
+      }
+      CompletableFuture<HttpResponse<T>> pipeline = run(prepared);
+      running = pipeline;
+      pipeline.whenComplete((response, error) -> {
+        if (error == null) {
+          if (!caller.complete(response)) {
+            DiscardedResponses.release(response);
+          }
+        } else {
+          caller.completeExceptionally(toCallerFailure(unwrap(error)));
+        }
+      });
+      // The caller may have cancelled while the pipeline was being set up.
+      if (caller.isCancelled()) {
+        pipeline.cancel(true);
+      }
+    });
+    caller.whenComplete((response, error) -> {
+      if (caller.isCancelled()) {
+        running.cancel(true);
+      }
+    });
+    return caller;
+  }
+
+  private CompletableFuture<HttpResponse<T>> run(RequestBodies.Prepared body) {
+    HttpRequest ready = withBody(request, body.publisher());
+    if (!body.replayable()) {
+      client.bodyNotReplayable(new BodyNotReplayableEvent(method, redactedUri, body.bytesRead(), client.maxReplayBytes()));
+    }
+    ResilientHttpClient.Mode mode = !body.replayable() ? client.single() : retrySafe ? client.safeMode() : client.unsafeMode();
+    OutcomeHandler<HttpResponse<T>> outcomes = OutcomeHandler.<HttpResponse<T>>builder()
+        .classifier(new HttpClassifier<>(client.retryableStatuses(), retrySafe))
+        .serverHint(HttpServerHints.reader(client.wallClock()))
+        .onDiscard(DiscardedResponses::release)
+        .resultSummary(response -> "HTTP " + response.statusCode())
+        .returnLastResultOnGiveUp(true)
+        .build();
+    AsyncAttempt<HttpResponse<T>> attempt = context -> exchange(ready, body, mode, context.attempt(), context);
+    return mode.pipeline().executeAsync(attempt, outcomes);
+  }
+
+  private CompletableFuture<HttpResponse<T>> exchange(
+      HttpRequest ready, RequestBodies.Prepared body, ResilientHttpClient.Mode mode, int attempt, dev.tailguard.AttemptContext context) {
+    HttpRequest sent = client.attemptCountHeader() == null
+        ? ready
+        : HttpRequest.newBuilder(ready, (name, value) -> !name.equalsIgnoreCase(client.attemptCountHeader()))
+            .header(client.attemptCountHeader(), Integer.toString(attempt - 1))
+            .build();
+    // A response this attempt may not hand to the caller is held (and drained) rather than streamed.
+    boolean mayBeDiscarded = mode.repeats() && retrySafe && (mode.hedging() || attempt < mode.maxAttempts());
+    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler
+        : info -> client.retryableStatuses().isRetryable(info.statusCode())
+            ? new HeldBody<>(info, handler, client.maxDrainBytes())
+            : handler.apply(info);
+    long started = client.clock().nanoTime();
+    CompletableFuture<HttpResponse<T>> exchange = pushPromises == null
+        ? client.delegate().sendAsync(sent, attemptHandler)
+        : client.delegate().sendAsync(sent, attemptHandler, pushPromises);
+    CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
+    // Since JDK 16, cancelling sendAsync's future aborts the exchange and releases its connection.
+    context.onCancel(() -> exchange.cancel(true));
+    exchange.whenComplete((response, error) -> {
+      Throwable failure = unwrap(error);
+      if (LOG.isLoggable(Level.DEBUG)) {
+        LOG.log(Level.DEBUG, AttemptLog.line(sent, attempt, response, failure, client.clock().nanoTime() - started));
+      }
+      if (failure == null) {
+        if (!outcome.complete(response)) {
+          DiscardedResponses.release(response);
+        }
+      } else {
+        outcome.completeExceptionally(attemptFailure(failure, body));
+      }
+    });
+    outcome.whenComplete((response, error) -> {
+      if (outcome.isCancelled()) {
+        exchange.cancel(true);
+      }
+    });
+    return outcome;
+  }
+
+  /** Explains, in the exception itself, why a failure that might have been retried was not. */
+  private Throwable attemptFailure(Throwable failure, RequestBodies.Prepared body) {
+    if (!(failure instanceof java.io.IOException) || failure instanceof HeldBody.Overflow) {
+      return failure;
+    }
+    if (!body.replayable()) {
+      return NotRetriedException.bodyNotReplayable(method, redactedUri, body.bytesRead(), client.maxReplayBytes(), failure);
+    }
+    if (!retrySafe && !NeverSent.isNeverSent(failure)) {
+      return NotRetriedException.mayHaveBeenProcessed(method, redactedUri, failure);
+    }
+    return failure;
+  }
+
+  private Throwable toCallerFailure(Throwable failure) {
+    return failure instanceof TailguardException
+        ? new TailguardHttpException(method, redactedUri, (TailguardException) failure)
+        : failure;
+  }
+
+  private static HttpRequest withBody(HttpRequest request, Optional<BodyPublisher> body) {
+    if (body.equals(request.bodyPublisher())) {
+      return request;
+    }
+    return HttpRequest.newBuilder(request, (name, value) -> true).method(request.method(), body.get()).build();
+  }
+
+  static Throwable unwrap(Throwable error) {
+    Throwable current = error;
+    while ((current instanceof CompletionException || current instanceof ExecutionException) && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+}

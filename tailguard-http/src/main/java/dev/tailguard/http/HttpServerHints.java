@@ -1,0 +1,43 @@
+package dev.tailguard.http;
+
+import dev.tailguard.ServerHint;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Reads when the server wants the next attempt: {@code Retry-After} (delta-seconds or any of the
+ * three HTTP-date forms), then {@code RateLimit-Reset} and {@code X-RateLimit-Reset}. Garbage is
+ * ignored, so the normal backoff applies; a date in the past means now. Core then caps the delay
+ * at the policy's {@code maxServerDelay}, never jitters it below the server's value, and gives up
+ * at once when it lies beyond the deadline. Hints on successes are never consulted.
+ */
+final class HttpServerHints {
+  private HttpServerHints() {}
+
+  static <T> ServerHint<HttpResponse<T>> reader(Clock wallClock) {
+    return (response, error) -> response == null ? null : fromHeaders(response.headers(), wallClock).orElse(null);
+  }
+
+  static Optional<Duration> fromHeaders(HttpHeaders headers, Clock wallClock) {
+    Optional<String> retryAfter = headers.firstValue("Retry-After");
+    if (retryAfter.isPresent()) {
+      Optional<Duration> delay = RetryAfter.parse(retryAfter.get(), wallClock.instant());
+      if (delay.isPresent()) {
+        return delay;
+      }
+    }
+    for (String name : new String[] {"RateLimit-Reset", "X-RateLimit-Reset"}) {
+      Optional<String> reset = headers.firstValue(name);
+      if (reset.isPresent()) {
+        Optional<Duration> delay = RetryAfter.rateLimitReset(reset.get(), wallClock.instant());
+        if (delay.isPresent()) {
+          return delay;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,558 @@
+package dev.tailguard.http;
+
+import dev.tailguard.CircuitBreaker;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.Pipeline;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.Timeout;
+import dev.tailguard.time.Clock;
+import dev.tailguard.time.Scheduler;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.PushPromiseHandler;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * A {@link HttpClient} that retries or hedges, under a budget, a circuit breaker and a per-attempt
+ * timeout, and is safe by default about what it sends twice. It extends {@code HttpClient} and
+ * delegates to one, so it drops into code that already takes an {@code HttpClient}.
+ *
+ * <pre>{@code
+ * HttpClient client = ResilientHttpClient.builder()
+ *     .client(HttpClient.newHttpClient())
+ *     .retry(RetryPolicy.builder().maxAttempts(3).admission(RetryBudget.tokenBucket().build()).build())
+ *     .build();
+ * HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+ * }</pre>
+ *
+ * <h2>What is sent twice</h2>
+ *
+ * <ul>
+ *   <li>GET, HEAD, OPTIONS, PUT, DELETE and TRACE may be retried and hedged; POST and PATCH only
+ *       with an {@code Idempotency-Key} header, or through {@link #sendIdempotent}.
+ *   <li>With {@link Builder#autoIdempotencyKey} (on by default when retries or hedges are
+ *       enabled) every POST and PATCH without a key gets a random one, the same on every attempt;
+ *       a key the caller set is never replaced.
+ *   <li>A failure before the request left the client (connection refused, connect timeout) is
+ *       retried for every method. A failure after it may have reached the server is retried only
+ *       for the requests above; for the rest the caller gets a {@link NotRetriedException} whose
+ *       message says the request "may have been processed".
+ *   <li>408, 429, 502, 503 and 504 are retryable by default ({@link HttpStatusPolicy}); other
+ *       responses are returned. When retries run out the caller gets the last response.
+ *   <li>{@code Retry-After} (seconds or HTTP-date), {@code RateLimit-Reset} and {@code
+ *       X-RateLimit-Reset} set the next delay, capped by the policy's {@code maxServerDelay}.
+ * </ul>
+ *
+ * <h2>Bodies</h2>
+ *
+ * <ul>
+ *   <li>String, byte-array, file and empty request bodies are re-sent as they are. Other
+ *       publishers ({@code ofInputStream}, {@code fromPublisher}, ...) are read into memory up to
+ *       {@link Builder#maxReplayBytes} (default 1 MiB) so that no attempt sends an empty or
+ *       truncated body; a larger body is sent once, the call is not retried, and a {@link
+ *       BodyNotReplayableEvent} is reported.
+ *   <li>Every response not handed to the caller (a retried 503, a hedge that lost, a late
+ *       arrival) is released: a retryable response is read up to {@link Builder#maxDrainBytes}
+ *       (default 64 KiB) so its connection can be reused, streaming bodies are closed, and losers
+ *       still in flight are cancelled, which aborts their exchange.
+ * </ul>
+ *
+ * <h2>The JDK client's own retries</h2>
+ *
+ * {@code java.net.http.HttpClient} (JDK 17 to 25) itself re-sends a request once per {@code
+ * send}: after a {@code ConnectException}, for every method (turn off with {@code
+ * -Djdk.httpclient.disableRetryConnect=true}), and after a pooled connection turned out to be
+ * closed by the server, for GET and HEAD only (all methods with {@code
+ * -Djdk.httpclient.enableAllMethodRetry}). These retries happen inside each Tailguard attempt, so
+ * a call under {@code maxAttempts(3)} can open up to six connections to a server that refuses
+ * them. They are immediate and do not ask the budget.
+ *
+ * <h2>Failures</h2>
+ *
+ * {@code send} and {@code sendAsync} fail with {@link IOException}s, as {@code HttpClient} does:
+ * the attempt's own exception, a {@link NotRetriedException}, or a {@link TailguardHttpException}
+ * wrapping what ended the call (exhausted retries, an open circuit, a budget refusal, a timeout).
+ * Attempts are logged at DEBUG on the {@code dev.tailguard.http} {@link System.Logger}, with
+ * credentials redacted and never a body.
+ *
+ * <p>Instances are immutable and thread-safe. {@link #close()} closes the delegate when it is
+ * closeable (JDK 21+).
+ *
+ * @since 0.1
+ */
+public final class ResilientHttpClient extends HttpClient {
+  private static final System.Logger LOG = System.getLogger("dev.tailguard.http");
+
+  /** How a call runs: the pipeline, and what the attempt code needs to know about it. */
+  record Mode(Pipeline pipeline, boolean repeats, boolean hedging, int maxAttempts) {}
+
+  private final HttpClient delegate;
+  private final HttpStatusPolicy retryableStatuses;
+  private final boolean autoIdempotencyKey;
+  private final long maxReplayBytes;
+  private final long maxDrainBytes;
+  private final String attemptCountHeader;
+  private final java.time.Clock wallClock;
+  private final Clock clock;
+  private final Consumer<BodyNotReplayableEvent> onBodyNotReplayable;
+  private final Mode safe;
+  private final Mode unsafe;
+  private final Mode single;
+
+  private ResilientHttpClient(Builder b) {
+    this.delegate = b.client != null ? b.client : HttpClient.newHttpClient();
+    this.retryableStatuses = b.retryableStatuses;
+    this.maxReplayBytes = b.maxReplayBytes;
+    this.maxDrainBytes = b.maxDrainBytes;
+    this.attemptCountHeader = b.attemptCountHeader;
+    this.wallClock = b.wallClock;
+    this.clock = b.clock;
+    this.onBodyNotReplayable = b.onBodyNotReplayable;
+    Pipeline.Builder guards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler);
+    if (b.breaker != null) {
+      guards.circuitBreaker(b.breaker);
+    }
+    if (b.timeout != null) {
+      guards.timeout(b.timeout);
+    }
+    this.single = new Mode(guards.build(), false, false, 1);
+    if (b.hedge != null) {
+      this.safe = new Mode(guards.hedge(b.hedge).build(), true, true, b.hedge.maxAttempts());
+      // Requests that may not be hedged still deserve a retry when they never left the client.
+      RetryPolicy connectRetry = RetryPolicy.builder().maxAttempts(2).admission(b.hedge.admission()).build();
+      Pipeline.Builder unsafeGuards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler).retry(connectRetry);
+      if (b.breaker != null) {
+        unsafeGuards.circuitBreaker(b.breaker);
+      }
+      if (b.timeout != null) {
+        unsafeGuards.timeout(b.timeout);
+      }
+      this.unsafe = new Mode(unsafeGuards.build(), true, false, 2);
+    } else if (b.retry != null && b.retry.maxAttempts() > 1) {
+      this.safe = new Mode(guards.retry(b.retry).build(), true, false, b.retry.maxAttempts());
+      this.unsafe = safe;
+    } else {
+      this.safe = single;
+      this.unsafe = single;
+    }
+    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
+  }
+
+  /** Starts a builder: no retries, no hedging, the default {@code HttpClient}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---- sending ----
+
+  @Override
+  public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) throws IOException, InterruptedException {
+    return await(call(request, handler, null, false, Runnable::run));
+  }
+
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, BodyHandler<T> handler) {
+    return call(request, handler, null, false, asyncExecutor());
+  }
+
+  /**
+   * As {@link HttpClient#sendAsync(HttpRequest, BodyHandler, PushPromiseHandler)}. Pushed
+   * responses of attempts that are later discarded still reach {@code pushPromiseHandler}.
+   */
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromiseHandler) {
+    return call(request, handler, Objects.requireNonNull(pushPromiseHandler, "pushPromiseHandler"), false, asyncExecutor());
+  }
+
+  /**
+   * Sends a request the caller vouches is safe to send more than once, whatever its method (a
+   * POST the server de-duplicates by other means). It is retried and hedged like a GET.
+   */
+  public <T> HttpResponse<T> sendIdempotent(HttpRequest request, BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    return await(call(request, handler, null, true, Runnable::run));
+  }
+
+  /** The asynchronous form of {@link #sendIdempotent}. */
+  public <T> CompletableFuture<HttpResponse<T>> sendIdempotentAsync(HttpRequest request, BodyHandler<T> handler) {
+    return call(request, handler, null, true, asyncExecutor());
+  }
+
+  /** GETs {@code uri} and reads the body as a UTF-8 string. */
+  public HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri).GET().build(), BodyHandlers.ofString());
+  }
+
+  /** Sends a HEAD request to {@code uri}. */
+  public HttpResponse<Void> head(URI uri) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(uri).method("HEAD", BodyPublishers.noBody()).build(), BodyHandlers.discarding());
+  }
+
+  /** POSTs {@code body} with the given content type and reads the answer as a string. */
+  public HttpResponse<String> post(URI uri, String contentType, byte[] body) throws IOException, InterruptedException {
+    Objects.requireNonNull(contentType, "contentType");
+    Objects.requireNonNull(body, "body");
+    HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", contentType)
+        .POST(BodyPublishers.ofByteArray(body)).build();
+    return send(request, BodyHandlers.ofString());
+  }
+
+  /** POSTs {@code form} as {@code application/x-www-form-urlencoded} (UTF-8). */
+  public HttpResponse<String> postForm(URI uri, Map<String, String> form) throws IOException, InterruptedException {
+    StringJoiner encoded = new StringJoiner("&");
+    Objects.requireNonNull(form, "form").forEach((name, value) -> encoded.add(
+        URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8)));
+    return post(uri, "application/x-www-form-urlencoded", encoded.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private <T> CompletableFuture<HttpResponse<T>> call(
+      HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromises, boolean vouched, Executor bufferExecutor) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(handler, "responseBodyHandler");
+    return new HttpCall<>(this, request, handler, pushPromises, vouched).start(bufferExecutor);
+  }
+
+  private Executor asyncExecutor() {
+    return delegate.executor().orElse(ForkJoinPool.commonPool());
+  }
+
+  private static <T> T await(CompletableFuture<T> future) throws IOException, InterruptedException {
+    try {
+      return future.get();
+    } catch (InterruptedException interrupted) {
+      // The caller gave up: cancel the attempts so that no exchange outlives the call.
+      future.cancel(true);
+      throw interrupted;
+    } catch (ExecutionException failed) {
+      Throwable cause = HttpCall.unwrap(failed);
+      if (cause instanceof IOException) {
+        throw (IOException) cause;
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IOException(cause);
+    } catch (CancellationException cancelled) {
+      throw new IOException("call cancelled", cancelled);
+    }
+  }
+
+  // ---- what calls need ----
+
+  HttpClient delegate() {
+    return delegate;
+  }
+
+  HttpStatusPolicy retryableStatuses() {
+    return retryableStatuses;
+  }
+
+  boolean mayRepeat() {
+    return safe.repeats();
+  }
+
+  boolean autoIdempotencyKey() {
+    return autoIdempotencyKey;
+  }
+
+  long maxReplayBytes() {
+    return maxReplayBytes;
+  }
+
+  long maxDrainBytes() {
+    return maxDrainBytes;
+  }
+
+  String attemptCountHeader() {
+    return attemptCountHeader;
+  }
+
+  java.time.Clock wallClock() {
+    return wallClock;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  Mode safeMode() {
+    return safe;
+  }
+
+  Mode unsafeMode() {
+    return unsafe;
+  }
+
+  Mode single() {
+    return single;
+  }
+
+  void bodyNotReplayable(BodyNotReplayableEvent event) {
+    LOG.log(Level.DEBUG, () -> "not retryable: " + event);
+    try {
+      onBodyNotReplayable.accept(event);
+    } catch (RuntimeException listenerFailure) {
+      LOG.log(Level.WARNING, "onBodyNotReplayable listener failed", listenerFailure);
+    }
+  }
+
+  // ---- HttpClient's configuration, from the delegate ----
+
+  @Override
+  public Optional<CookieHandler> cookieHandler() {
+    return delegate.cookieHandler();
+  }
+
+  @Override
+  public Optional<Duration> connectTimeout() {
+    return delegate.connectTimeout();
+  }
+
+  @Override
+  public Redirect followRedirects() {
+    return delegate.followRedirects();
+  }
+
+  @Override
+  public Optional<ProxySelector> proxy() {
+    return delegate.proxy();
+  }
+
+  @Override
+  public SSLContext sslContext() {
+    return delegate.sslContext();
+  }
+
+  @Override
+  public SSLParameters sslParameters() {
+    return delegate.sslParameters();
+  }
+
+  @Override
+  public Optional<Authenticator> authenticator() {
+    return delegate.authenticator();
+  }
+
+  @Override
+  public Version version() {
+    return delegate.version();
+  }
+
+  @Override
+  public Optional<Executor> executor() {
+    return delegate.executor();
+  }
+
+  /** WebSockets are not retried; this is the delegate's builder. */
+  @Override
+  public java.net.http.WebSocket.Builder newWebSocketBuilder() {
+    return delegate.newWebSocketBuilder();
+  }
+
+  /**
+   * Closes the delegate when it is {@link AutoCloseable} (JDK 21+), waiting for its exchanges to
+   * finish; on JDK 17 the delegate's resources are released when it is garbage collected.
+   */
+  public void close() {
+    if (delegate instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) delegate).close();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("closing the delegate HttpClient failed", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ResilientHttpClient{" + safe.pipeline() + ", statuses=" + retryableStatuses
+        + ", autoIdempotencyKey=" + autoIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
+  }
+
+  /** Builds a {@link ResilientHttpClient}. Not thread-safe. */
+  public static final class Builder {
+    private HttpClient client;
+    private RetryPolicy retry;
+    private HedgePolicy hedge;
+    private CircuitBreaker breaker;
+    private Timeout timeout;
+    private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
+    private Boolean autoIdempotencyKey;
+    private long maxReplayBytes = 1 << 20;
+    private long maxDrainBytes = 64 << 10;
+    private String attemptCountHeader;
+    private java.time.Clock wallClock = java.time.Clock.systemUTC();
+    private Clock clock = Clock.system();
+    private Scheduler scheduler = Scheduler.system();
+    private Consumer<BodyNotReplayableEvent> onBodyNotReplayable = event -> {};
+
+    private Builder() {}
+
+    /** The client that sends each attempt. Default: {@code HttpClient.newHttpClient()}. */
+    public Builder client(HttpClient client) {
+      Objects.requireNonNull(client, "client");
+      if (client instanceof ResilientHttpClient) {
+        throw new IllegalArgumentException("client is already a ResilientHttpClient: " + client
+            + "; wrapping it would multiply every retry");
+      }
+      this.client = client;
+      return this;
+    }
+
+    /**
+     * Retries under {@code policy}.
+     *
+     * @throws IllegalStateException if a hedge policy is set (one or the other)
+     */
+    public Builder retry(RetryPolicy policy) {
+      if (hedge != null) {
+        throw new IllegalStateException("hedge is already set to " + hedge + ": a client retries or hedges");
+      }
+      this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /**
+     * Hedges retry-safe requests under {@code policy}. Requests that are not safe to send twice
+     * are sent once, retried only when they never left the client.
+     *
+     * @throws IllegalStateException if a retry policy is set (one or the other)
+     */
+    public Builder hedge(HedgePolicy policy) {
+      if (retry != null) {
+        throw new IllegalStateException("retry is already set to " + retry + ": a client retries or hedges");
+      }
+      this.hedge = Objects.requireNonNull(policy, "hedge");
+      return this;
+    }
+
+    /** Guards every attempt with {@code breaker}. Default: none. */
+    public Builder circuitBreaker(CircuitBreaker breaker) {
+      this.breaker = Objects.requireNonNull(breaker, "circuitBreaker");
+      return this;
+    }
+
+    /** Limits each attempt to {@code timeout}; a timed-out exchange is aborted. Default: none. */
+    public Builder timeout(Timeout timeout) {
+      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** Which statuses are retried. Default: {@link HttpStatusPolicy#defaults()}. */
+    public Builder retryableStatuses(HttpStatusPolicy statuses) {
+      this.retryableStatuses = Objects.requireNonNull(statuses, "retryableStatuses");
+      return this;
+    }
+
+    /**
+     * Whether POST and PATCH without an {@code Idempotency-Key} get a random one, reused on every
+     * attempt. Default: on when retries or hedges are enabled.
+     */
+    public Builder autoIdempotencyKey(boolean enabled) {
+      this.autoIdempotencyKey = enabled;
+      return this;
+    }
+
+    /**
+     * How many bytes of a one-shot request body are buffered so that it can be re-sent. Default
+     * 1 MiB.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxReplayBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxReplayBytes must be >= 0: " + bytes);
+      }
+      this.maxReplayBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How many bytes of a retryable response's body are read (and dropped) to keep its connection
+     * reusable. A larger body is dropped by closing the connection. Default 64 KiB.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxDrainBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxDrainBytes must be >= 0: " + bytes);
+      }
+      this.maxDrainBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sends the number of earlier attempts in this header (0 on the first), like gRPC's {@code
+     * grpc-previous-rpc-attempts}, so servers can see retries. Default: not sent.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank or not a token
+     */
+    public Builder attemptCountHeader(String name) {
+      Objects.requireNonNull(name, "attemptCountHeader");
+      if (name.isBlank() || !name.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+        throw new IllegalArgumentException("attemptCountHeader must be an HTTP token: '" + name + "'");
+      }
+      this.attemptCountHeader = name;
+      return this;
+    }
+
+    /** The wall clock HTTP-date hints are read against. Default: {@code Clock.systemUTC()}. */
+    public Builder wallClock(java.time.Clock wallClock) {
+      this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
+      return this;
+    }
+
+    /** The clock for backoff, deadlines and timing. Default {@link Clock#system()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The scheduler for waits and timeouts. Default {@link Scheduler#system()}. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Told when a call runs as a single attempt because its body cannot be replayed. */
+    public Builder onBodyNotReplayable(Consumer<BodyNotReplayableEvent> listener) {
+      this.onBodyNotReplayable = Objects.requireNonNull(listener, "onBodyNotReplayable");
+      return this;
+    }
+
+    /** Builds the client. */
+    public ResilientHttpClient build() {
+      return new ResilientHttpClient(this);
+    }
+  }
+}
