@@ -13,8 +13,12 @@ import java.util.Optional;
  * ignored, so the normal backoff applies; a date in the past means now. Core then caps the delay
  * at the policy's {@code maxServerDelay}, never jitters it below the server's value, and gives up
  * at once when it lies beyond the deadline. Hints on successes are never consulted.
+ *
+ * <p>Shared by the JDK and OkHttp adapters. Stateless and thread-safe.
+ *
+ * @since 0.1
  */
-final class HttpServerHints {
+public final class HttpServerHints {
   private HttpServerHints() {}
 
   static <T> ServerHint<HttpResponse<T>> reader(Clock wallClock) {
@@ -22,7 +26,18 @@ final class HttpServerHints {
   }
 
   static Optional<Duration> fromHeaders(HttpHeaders headers, Clock wallClock) {
-    Optional<String> retryAfter = headers.firstValue("Retry-After");
+    return delay(name -> headers.firstValue(name).orElse(null), wallClock);
+  }
+
+  /**
+   * Reads the server's delay from response headers.
+   *
+   * @param header looks up a header's first value, or null when absent
+   * @param wallClock what "now" is for HTTP-dates
+   * @return the delay, or empty when no header holds a valid hint
+   */
+  public static Optional<Duration> delay(java.util.function.Function<String, String> header, Clock wallClock) {
+    Optional<String> retryAfter = Optional.ofNullable(header.apply("Retry-After"));
     if (retryAfter.isPresent()) {
       Optional<Duration> delay = RetryAfter.parse(retryAfter.get(), wallClock.instant());
       if (delay.isPresent()) {
@@ -30,7 +45,7 @@ final class HttpServerHints {
       }
     }
     for (String name : new String[] {"RateLimit-Reset", "X-RateLimit-Reset"}) {
-      Optional<String> reset = headers.firstValue(name);
+      Optional<String> reset = Optional.ofNullable(header.apply(name));
       if (reset.isPresent()) {
         Optional<Duration> delay = RetryAfter.rateLimitReset(reset.get(), wallClock.instant());
         if (delay.isPresent()) {

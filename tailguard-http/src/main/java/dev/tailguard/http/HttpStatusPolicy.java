@@ -1,5 +1,7 @@
 package dev.tailguard.http;
 
+import dev.tailguard.Classifier;
+import dev.tailguard.Verdict;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -50,6 +52,39 @@ public final class HttpStatusPolicy {
   /** Whether a response with this status should be retried. */
   public boolean isRetryable(int status) {
     return status >= 0 && retryable.get(status);
+  }
+
+  /**
+   * Classifies one HTTP attempt; both adapters use it.
+   *
+   * <ul>
+   *   <li>A failure before the request was sent ({@link NeverSent}) is retryable for every method.
+   *   <li>A {@link NotRetriedException} is final: the adapter already decided.
+   *   <li>Any other failure, and a retryable status, is retryable only when {@code retrySafe};
+   *       otherwise final.
+   *   <li>Other 5xx responses are final failures (the breaker counts them); every other response
+   *       is a success, which the caller receives.
+   * </ul>
+   *
+   * @param status the response status, ignored when {@code error} is not null
+   * @param error the attempt's failure, or null when a response arrived
+   * @param retrySafe whether the request may be sent twice
+   * @return the verdict
+   */
+  public Verdict verdict(int status, Throwable error, boolean retrySafe) {
+    if (error != null) {
+      if (error instanceof NotRetriedException) {
+        return Verdict.NON_RETRYABLE;
+      }
+      if (NeverSent.isNeverSent(error)) {
+        return Verdict.RETRYABLE;
+      }
+      return retrySafe ? Classifier.defaults().classify(null, error) : Verdict.NON_RETRYABLE;
+    }
+    if (isRetryable(status)) {
+      return retrySafe ? Verdict.RETRYABLE : Verdict.NON_RETRYABLE;
+    }
+    return status >= 500 ? Verdict.NON_RETRYABLE : Verdict.SUCCESS;
   }
 
   private static BitSet bits(int... statuses) {

@@ -30,18 +30,27 @@ public final class NotRetriedException extends IOException {
     this.reason = reason;
   }
 
-  static NotRetriedException mayHaveBeenProcessed(String method, String redactedUri, Throwable cause) {
+  /** The request may have reached the server and is not safe to send twice. */
+  public static NotRetriedException mayHaveBeenProcessed(String method, String redactedUri, Throwable cause) {
     return new NotRetriedException(Reason.MAY_HAVE_BEEN_PROCESSED,
         method + " " + redactedUri + " failed after the request was sent, so it may have been processed; "
             + "not retried because " + method + " is not safe to send twice without an Idempotency-Key "
-            + "(set the header, enable autoIdempotencyKey, or use sendIdempotent): " + cause,
+            + "(set the header or enable autoIdempotencyKey): " + cause,
         cause);
   }
 
-  static NotRetriedException bodyNotReplayable(String method, String redactedUri, long bytesRead, long cap, Throwable cause) {
+  /** The request's one-shot body could not be re-sent. {@code bytesRead} may be -1 when unknown. */
+  public static NotRetriedException bodyNotReplayable(String method, String redactedUri, long bytesRead, long cap, Throwable cause) {
     return new NotRetriedException(Reason.BODY_NOT_REPLAYABLE,
         method + " " + redactedUri + " failed and was not retried: its request body is a one-shot stream larger than the "
             + cap + "-byte replay cap (" + bytesRead + " bytes read before the cap): " + cause,
+        cause);
+  }
+
+  /** The request's body declares itself one-shot (OkHttp's {@code RequestBody.isOneShot()}). */
+  public static NotRetriedException oneShotBody(String method, String redactedUri, Throwable cause) {
+    return new NotRetriedException(Reason.BODY_NOT_REPLAYABLE,
+        method + " " + redactedUri + " failed and was not retried: its request body is one-shot and cannot be sent twice: " + cause,
         cause);
   }
 

@@ -31,8 +31,13 @@ public final class Redaction {
 
   /** Formats headers for a log line, one {@code name: value} per value, sensitive values redacted. */
   public static String headers(HttpHeaders headers) {
+    return headers(headers.map());
+  }
+
+  /** Formats headers given as a multimap (OkHttp's {@code Headers.toMultimap()}), as above. */
+  public static String headers(java.util.Map<String, java.util.List<String>> headers) {
     StringJoiner joined = new StringJoiner(", ", "{", "}");
-    headers.map().forEach((name, values) -> {
+    headers.forEach((name, values) -> {
       for (String value : values) {
         joined.add(name + ": " + (isSensitiveHeader(name) ? REDACTED : value));
       }

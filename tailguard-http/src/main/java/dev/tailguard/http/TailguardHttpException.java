@@ -16,7 +16,14 @@ import java.io.IOException;
 public final class TailguardHttpException extends IOException {
   private static final long serialVersionUID = 1L;
 
-  TailguardHttpException(String method, String redactedUri, TailguardException cause) {
+  /**
+   * Creates the exception.
+   *
+   * @param method the request method
+   * @param redactedUri the URI, already passed through {@link Redaction#uri}
+   * @param cause what ended the call
+   */
+  public TailguardHttpException(String method, String redactedUri, TailguardException cause) {
     super(method + " " + redactedUri + ": " + cause.getMessage(), cause);
   }
 
