@@ -79,7 +79,7 @@ public final class HedgeScenario {
     for (Map.Entry<String, LatencyModel> entry : models.entrySet()) {
       String model = entry.getKey();
       LatencyModel latency = entry.getValue();
-      double[] quantiles = sampleQuantiles(latency, 0.95, 0.99);
+      double[] quantiles = sampleQuantiles(latency, seed, 0.95, 0.99);
       runs.add(new Run(model, "none", 0.0, 1, requests, latency, clock -> HedgeDelay.fixed(Duration.ZERO)));
       runs.add(new Run(model, "fixed", 0.05, 2, requests, latency, clock -> HedgeDelay.fixed(millis(quantiles[0]))));
       runs.add(new Run(model, "fixed", 0.01, 2, requests, latency, clock -> HedgeDelay.fixed(millis(quantiles[1]))));
@@ -250,7 +250,7 @@ public final class HedgeScenario {
   }
 
   /** The model's quantiles from a large independent sample; the "known p95" a fixed delay uses. */
-  private double[] sampleQuantiles(LatencyModel model, double... ps) {
+  static double[] sampleQuantiles(LatencyModel model, long seed, double... ps) {
     SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
     double[] samples = new double[1_000_000];
     for (int i = 0; i < samples.length; i++) {

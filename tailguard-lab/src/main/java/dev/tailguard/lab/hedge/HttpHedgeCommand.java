@@ -1,0 +1,41 @@
+package dev.tailguard.lab.hedge;
+
+import dev.tailguard.lab.ScenarioCommand;
+import dev.tailguard.lab.ScenarioResult;
+import dev.tailguard.lab.ScenarioRun;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lab http-hedge}: hedging and retries over real HTTP on loopback, on the wall clock. */
+@Command(
+    name = "http-hedge",
+    mixinStandardHelpOptions = true,
+    description = "Hedged requests over real HTTP on 127.0.0.1 through ResilientHttpClient, on the wall clock: "
+        + "the bimodal and brpc models served by a JDK HttpServer, 16 concurrent callers, strategies none, "
+        + "retry-timeout, fixed, adaptive (and fixed-2ms for brpc). Counts server load and open exchanges.")
+public final class HttpHedgeCommand extends ScenarioCommand {
+  @Option(names = "--requests", description = "Requests per strategy (default: ${DEFAULT-VALUE}).", defaultValue = "20000")
+  int requests = 20_000;
+
+  @Option(names = "--callers", description = "Concurrent callers, each sending one request at a time (default: ${DEFAULT-VALUE}).", defaultValue = "16")
+  int callers = 16;
+
+  @Override
+  protected void validate() {
+    // p99.9 needs at least a thousand samples to mean anything.
+    if (requests < 1_000) {
+      throw usageError("--requests must be >= 1000: " + requests);
+    }
+    if (callers < 1 || callers > 256) {
+      throw usageError("--callers must be in [1, 256]: " + callers);
+    }
+  }
+
+  @Override
+  public ScenarioResult runInto(Path outDir, PrintStream terminal) throws Exception {
+    HttpHedgeScenario scenario = new HttpHedgeScenario(requests, callers, seed);
+    return ScenarioRun.execute("http-hedge", scenario.steps(), scenario::run, outDir, terminal);
+  }
+}
