@@ -150,7 +150,8 @@ final class HttpCall<T> {
 
   /** Explains, in the exception itself, why a failure that might have been retried was not. */
   private Throwable attemptFailure(Throwable failure, RequestBodies.Prepared body) {
-    if (!(failure instanceof java.io.IOException) || failure instanceof HeldBody.Overflow) {
+    // Without retries nothing is ever re-sent, so there is nothing to explain.
+    if (!client.mayRepeat() || !(failure instanceof java.io.IOException) || failure instanceof HeldBody.Overflow) {
       return failure;
     }
     if (!body.replayable()) {

@@ -349,6 +349,17 @@ class ResilientHttpClientTest {
   }
 
   @Test
+  void withoutRetriesAFailedPostKeepsItsOwnException() throws Exception {
+    try (RawHttpServer server = new RawHttpServer(RawHttpServer.Action.RESET_AFTER_REQUEST)) {
+      ResilientHttpClient plain = ResilientHttpClient.builder().client(jdk).build();
+
+      assertThatThrownBy(() -> plain.post(server.uri("/"), "text/plain", new byte[] {1}))
+          .isInstanceOf(IOException.class)
+          .isNotInstanceOf(NotRetriedException.class);
+    }
+  }
+
+  @Test
   void convenienceMethodsSendWhatTheySay() throws Exception {
     try (LoopbackHttpServer server = new LoopbackHttpServer(status(200, "hello"))) {
       ResilientHttpClient client = retrying(2).build();
