@@ -1,0 +1,41 @@
+package dev.tailguard.idempotency.jdbc;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stores response headers as text, one {@code name:value} per line. Header names cannot contain
+ * ':' and values cannot contain line breaks (HTTP forbids both), so the format is unambiguous.
+ */
+final class HeaderCodec {
+  private HeaderCodec() {}
+
+  static String encode(Map<String, List<String>> headers) {
+    StringBuilder text = new StringBuilder();
+    headers.forEach((name, values) -> {
+      for (String value : values) {
+        if (name.indexOf(':') >= 0 || name.indexOf('\n') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+          throw new IllegalArgumentException("not a storable HTTP header: " + name);
+        }
+        text.append(name).append(':').append(value).append('\n');
+      }
+    });
+    return text.toString();
+  }
+
+  static Map<String, List<String>> decode(String text) {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    if (text == null) {
+      return headers;
+    }
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        headers.computeIfAbsent(line.substring(0, colon), n -> new ArrayList<>()).add(line.substring(colon + 1));
+      }
+    }
+    return headers;
+  }
+}
