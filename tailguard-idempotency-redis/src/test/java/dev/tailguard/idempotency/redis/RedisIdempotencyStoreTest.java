@@ -1,0 +1,89 @@
+package dev.tailguard.idempotency.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tailguard.idempotency.IdempotencyGuard;
+import dev.tailguard.idempotency.IdempotencyStore;
+import dev.tailguard.testing.FakeInstantSource;
+import dev.tailguard.testing.RealServers;
+import dev.tailguard.testing.idempotency.IdempotencyStoreContract;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Redis store held to the store contract on a real Redis at 127.0.0.1:6379. */
+class RedisIdempotencyStoreTest extends IdempotencyStoreContract {
+  private static final String PREFIX = "tailguard-test:idem:";
+  private static RedisClient client;
+  private static StatefulRedisConnection<byte[], byte[]> connection;
+
+  private final FakeInstantSource clock = new FakeInstantSource(Instant.parse("2026-11-22T10:00:00Z"));
+
+  @BeforeAll
+  static void redisAnswers() {
+    RealServers.require("Redis on 127.0.0.1:6379", () -> {
+      client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(6379).withTimeout(Duration.ofSeconds(2)).build());
+      connection = client.connect(ByteArrayCodec.INSTANCE);
+      return "PONG".equals(connection.sync().ping());
+    }, "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no");
+  }
+
+  @AfterAll
+  static void close() {
+    if (connection != null) {
+      connection.close();
+    }
+    if (client != null) {
+      client.shutdown();
+    }
+  }
+
+  @Override
+  protected IdempotencyStore store() {
+    List<byte[]> keys = connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII));
+    if (!keys.isEmpty()) {
+      connection.sync().del(keys.toArray(new byte[0][]));
+    }
+    return new RedisIdempotencyStore(connection, PREFIX, clock);
+  }
+
+  @Override
+  protected void passTime(Duration duration) {
+    clock.advance(duration);
+  }
+
+  @Override
+  protected long records() {
+    return connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII)).size();
+  }
+
+  @Test
+  void keysAreHashesSoClientInputNeverShapesARedisKey() throws Exception {
+    IdempotencyGuard guard = IdempotencyGuard.builder(store()).build();
+    guard.begin("alice*", "POST", "/charges", "\"*?[a]\"", new byte[0]);
+    List<byte[]> keys = connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII));
+    assertEquals(1, keys.size());
+    assertEquals(true, new String(keys.get(0), StandardCharsets.US_ASCII).matches("tailguard-test:idem:[0-9a-f]{64}:[0-9a-f]{64}"));
+  }
+
+  @Test
+  void aClosedConnectionGives503() {
+    RedisClient other = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(6379).withTimeout(Duration.ofSeconds(1)).build());
+    StatefulRedisConnection<byte[], byte[]> closed = other.connect(ByteArrayCodec.INSTANCE);
+    IdempotencyGuard guard = IdempotencyGuard.builder(new RedisIdempotencyStore(closed, PREFIX, clock)).build();
+    closed.close();
+    try {
+      assertEquals(503, guard.begin("alice", "POST", "/charges", "\"k\"", new byte[0]).response().orElseThrow().status());
+    } finally {
+      other.shutdown();
+    }
+  }
+}
