@@ -1,0 +1,277 @@
+package dev.tailguard.lab.idempotency;
+
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpServer;
+import dev.tailguard.Backoff;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.http.ResilientHttpClient;
+import dev.tailguard.idempotency.IdempotencyFilter;
+import dev.tailguard.idempotency.IdempotencyGuard;
+import dev.tailguard.idempotency.IdempotencyStore;
+import dev.tailguard.idempotency.InMemoryIdempotencyStore;
+import dev.tailguard.idempotency.jdbc.JdbcIdempotencyStore;
+import dev.tailguard.idempotency.redis.RedisIdempotencyStore;
+import dev.tailguard.lab.Progress;
+import dev.tailguard.lab.Row;
+import dev.tailguard.lab.ScenarioResult;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Scenario {@code idempotency}: does a retried POST change state exactly once? A real server
+ * performs a side effect per request, then on a share of requests drops the connection before
+ * answering. Clients retry through {@link ResilientHttpClient}; the rows compare retrying
+ * without keys to Tailguard's key plus the server filter on each store.
+ */
+public final class IdempotencyScenario {
+  static final int CALLERS = 8;
+  static final int MAX_ATTEMPTS = 8;
+
+  private final int requests;
+  private final double dropShare;
+  private final long seed;
+
+  public IdempotencyScenario(int requests, double dropShare, long seed) {
+    this.requests = requests;
+    this.dropShare = dropShare;
+    this.seed = seed;
+  }
+
+  long steps() {
+    return 4;
+  }
+
+  public ScenarioResult run(Progress progress) throws Exception {
+    ScenarioResult result = new ScenarioResult("idempotency")
+        .param("requests", requests)
+        .param("dropShare", dropShare)
+        .param("callers", CALLERS)
+        .param("seed", seed)
+        .param("server", "JDK HttpServer on 127.0.0.1; the handler counts a side effect, then a share of requests lose their connection before the response")
+        .param("client", "ResilientHttpClient, up to " + MAX_ATTEMPTS + " attempts, exponential backoff 1-20 ms");
+    result.row(measure("naive-retry", null, progress));
+    try (InMemoryStoreSource memory = new InMemoryStoreSource()) {
+      result.row(measure("tailguard-memory", memory, progress));
+    }
+    runOrSkip(result, "tailguard-jdbc", PostgresSource::new, progress);
+    runOrSkip(result, "tailguard-redis", RedisSource::new, progress);
+    checks(result);
+    result.note("naive-retry re-sends the POST without a key and the server has no filter: every dropped response becomes a second side effect.");
+    result.note("The tailguard rows send an auto Idempotency-Key and run the IdempotencyFilter: the retry of a dropped request is answered from the store (Idempotent-Replayed: true).");
+    return result;
+  }
+
+  private interface StoreSource extends AutoCloseable {
+    IdempotencyStore store() throws Exception;
+
+    @Override
+    default void close() throws Exception {}
+  }
+
+  private interface Opener {
+    StoreSource open() throws Exception;
+  }
+
+  private void runOrSkip(ScenarioResult result, String strategy, Opener opener, Progress progress) throws Exception {
+    StoreSource source;
+    try {
+      source = opener.open();
+    } catch (Exception unavailable) {
+      progress.step();
+      result.row(Row.of("strategy", strategy).with("requests", requests).with("sideEffects", null).with("duplicates", null)
+          .with("failedRequests", null).with("dropped", null).with("skipped", "store not reachable: " + unavailable.getClass().getSimpleName()).build());
+      return;
+    }
+    try (source) {
+      result.row(measure(strategy, source, progress));
+    }
+  }
+
+  private Map<String, Object> measure(String strategy, StoreSource source, Progress progress) throws Exception {
+    Map<String, AtomicInteger> effects = new ConcurrentHashMap<>();
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+    ExecutorService executor = Executors.newFixedThreadPool(16);
+    server.setExecutor(executor);
+    HttpContext context = server.createContext("/orders", exchange -> {
+      String order = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      effects.computeIfAbsent(order, o -> new AtomicInteger()).incrementAndGet();
+      byte[] body = ("created " + order).getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/plain");
+      exchange.sendResponseHeaders(201, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    DroppingFilter faults = new DroppingFilter(dropShare, seed);
+    context.getFilters().add(faults);
+    if (source != null) {
+      IdempotencyGuard guard = IdempotencyGuard.builder(source.store()).build();
+      context.getFilters().add(IdempotencyFilter.scopedBy(guard, exchange -> exchange.getRequestHeaders().getFirst("Lab-Tenant")));
+    }
+    server.start();
+    AtomicLong failed = new AtomicLong();
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/orders");
+      ResilientHttpClient client = ResilientHttpClient.builder()
+          .client(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build())
+          .retry(RetryPolicy.builder().maxAttempts(MAX_ATTEMPTS)
+              .backoff(Backoff.exponential(Duration.ofMillis(1), Duration.ofMillis(20))).build())
+          .autoIdempotencyKey(source != null)
+          .build();
+      AtomicInteger next = new AtomicInteger();
+      List<Thread> callers = new ArrayList<>();
+      for (int c = 0; c < CALLERS; c++) {
+        Thread caller = new Thread(() -> {
+          int i;
+          while ((i = next.getAndIncrement()) < requests) {
+            HttpRequest post = HttpRequest.newBuilder(uri).header("Lab-Tenant", "lab")
+                .POST(BodyPublishers.ofString("order-" + i)).build();
+            try {
+              // Without a key the POST is not retry-safe; the naive row vouches for it anyway.
+              HttpResponse<String> response = source == null
+                  ? client.sendIdempotent(post, BodyHandlers.ofString())
+                  : client.send(post, BodyHandlers.ofString());
+              if (response.statusCode() != 201) {
+                failed.incrementAndGet();
+              }
+            } catch (Exception failure) {
+              failed.incrementAndGet();
+            }
+          }
+        }, "lab-idempotency-" + c);
+        caller.start();
+        callers.add(caller);
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    } finally {
+      server.stop(0);
+      executor.shutdownNow();
+    }
+    progress.step();
+    long sideEffects = effects.values().stream().mapToLong(AtomicInteger::get).sum();
+    return Row.of("strategy", strategy)
+        .with("requests", requests)
+        .with("sideEffects", sideEffects)
+        .with("duplicates", sideEffects - effects.size())
+        .with("failedRequests", failed.get())
+        .with("dropped", faults.dropped())
+        .with("skipped", "")
+        .build();
+  }
+
+  private static void checks(ScenarioResult result) {
+    StringBuilder detail = new StringBuilder();
+    boolean pass = true;
+    for (Map<String, Object> row : result.rows()) {
+      String strategy = (String) row.get("strategy");
+      if (!strategy.startsWith("tailguard-")) {
+        continue;
+      }
+      if (row.get("duplicates") == null) {
+        pass = false;
+        detail.append(strategy).append(" not run (").append(row.get("skipped")).append("); ");
+        continue;
+      }
+      long duplicates = ((Number) row.get("duplicates")).longValue();
+      long failed = ((Number) row.get("failedRequests")).longValue();
+      pass &= duplicates == 0 && failed == 0;
+      detail.append(strategy).append(": duplicates ").append(duplicates).append(", failed ").append(failed).append("; ");
+    }
+    result.check("every tailguard-* row: duplicates = 0 and failedRequests = 0", pass, detail.toString().trim());
+    Map<String, Object> naive = result.rows().get(0);
+    long naiveDuplicates = ((Number) naive.get("duplicates")).longValue();
+    result.check("naive-retry shows duplicates > 0", naiveDuplicates > 0, "duplicates " + naiveDuplicates);
+  }
+
+  /** The in-memory store. */
+  private static final class InMemoryStoreSource implements StoreSource {
+    @Override
+    public IdempotencyStore store() {
+      return new InMemoryIdempotencyStore(100_000);
+    }
+  }
+
+  /** PostgreSQL at 127.0.0.1:5432, database test, on a table of the lab's own, emptied first. */
+  private static final class PostgresSource implements StoreSource {
+    private static final String TABLE = "tailguard_idempotency_lab";
+    private final PGSimpleDataSource dataSource = new PGSimpleDataSource();
+
+    PostgresSource() throws Exception {
+      dataSource.setServerNames(new String[] {"127.0.0.1"});
+      dataSource.setPortNumbers(new int[] {5432});
+      dataSource.setDatabaseName("test");
+      dataSource.setUser("postgres");
+      dataSource.setConnectTimeout(3);
+      try (Connection connection = dataSource.getConnection()) {
+        connection.isValid(3);
+      }
+    }
+
+    @Override
+    public IdempotencyStore store() throws Exception {
+      JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource, TABLE, InstantSource.system());
+      store.createSchema();
+      try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+        statement.execute("DELETE FROM " + TABLE);
+      }
+      return store;
+    }
+  }
+
+  /** Redis at 127.0.0.1:6379 under the lab's own key prefix. */
+  private static final class RedisSource implements StoreSource {
+    private final RedisClient client;
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+
+    RedisSource() {
+      client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(6379).withTimeout(Duration.ofSeconds(2)).build());
+      try {
+        connection = client.connect(ByteArrayCodec.INSTANCE);
+      } catch (RuntimeException unavailable) {
+        client.shutdown();
+        throw unavailable;
+      }
+    }
+
+    @Override
+    public IdempotencyStore store() {
+      String prefix = "tailguard-lab:idem:";
+      List<byte[]> keys = connection.sync().keys((prefix + "*").getBytes(StandardCharsets.US_ASCII));
+      if (!keys.isEmpty()) {
+        connection.sync().del(keys.toArray(new byte[0][]));
+      }
+      return new RedisIdempotencyStore(connection, prefix, InstantSource.system());
+    }
+
+    @Override
+    public void close() {
+      connection.close();
+      client.shutdown();
+    }
+  }
+}

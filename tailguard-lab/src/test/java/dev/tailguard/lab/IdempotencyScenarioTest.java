@@ -1,0 +1,44 @@
+package dev.tailguard.lab;
+
+import static dev.tailguard.lab.LabRunner.num;
+import static dev.tailguard.lab.LabRunner.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tailguard.testing.RealServers;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lab idempotency}: retried POSTs change state exactly once through every store. */
+class IdempotencyScenarioTest {
+  @TempDir Path out;
+
+  @Test
+  void everyTailguardStoreHasNoDuplicatesWhileNaiveRetriesDuplicate() throws Exception {
+    RealServers.require("PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379", () -> {
+      try (Socket postgres = new Socket("127.0.0.1", 5432); Socket redis = new Socket("127.0.0.1", 6379)) {
+        return true;
+      }
+    }, "see .ci/run, which starts both");
+    Object[] result = LabRunner.run("idempotency", "--requests", "300", "--out", out.toString());
+    assertThat(result[0]).isEqualTo(0);
+    List<Map<String, Object>> rows = LabRunner.rows(out.resolve("idempotency.json"));
+
+    for (String strategy : new String[] {"tailguard-memory", "tailguard-jdbc", "tailguard-redis"}) {
+      Map<String, Object> r = row(rows, "strategy", strategy);
+      assertThat(num(r, "duplicates")).as(strategy).isZero();
+      assertThat(num(r, "failedRequests")).as(strategy).isZero();
+      assertThat(num(r, "sideEffects")).as(strategy).isEqualTo(300);
+      assertThat(num(r, "dropped")).as("%s saw faults", strategy).isPositive();
+    }
+    assertThat(num(row(rows, "strategy", "naive-retry"), "duplicates")).isPositive();
+  }
+
+  @Test
+  void aDropShareOfOneOrMoreIsAUsageError() {
+    assertThat(LabRunner.run("idempotency", "--drop", "1", "--out", out.toString())[0]).isEqualTo(2);
+  }
+}
