@@ -65,15 +65,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     this(dataSource, "tailguard_idempotency", InstantSource.system());
   }
 
-  /** Creates the table and its index if they do not exist (PostgreSQL). */
+  /**
+   * Creates the table and its index if they do not exist: {@code postgresql.sql}, or {@code
+   * mariadb.sql} when the database says it is MariaDB or MySQL.
+   */
   public void createSchema() throws StoreUnavailableException {
-    String sql;
-    try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream("postgresql.sql")) {
-      sql = new String(Objects.requireNonNull(in, "postgresql.sql").readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException unreadable) {
-      throw new IllegalStateException("schema resource unreadable", unreadable);
-    }
     try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+      String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+      String resource = product.contains("mariadb") || product.contains("mysql") ? "mariadb.sql" : "postgresql.sql";
+      String sql;
+      try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(resource)) {
+        sql = new String(Objects.requireNonNull(in, resource).readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException unreadable) {
+        throw new IllegalStateException("schema resource unreadable: " + resource, unreadable);
+      }
       for (String part : sql.replace("{table}", table).split(";")) {
         String ddl = part.lines().filter(line -> !line.startsWith("--")).reduce("", (a, b) -> a + "\n" + b).trim();
         if (!ddl.isEmpty()) {
