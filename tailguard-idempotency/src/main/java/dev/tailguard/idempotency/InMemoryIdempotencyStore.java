@@ -90,40 +90,34 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   @Override
   public boolean complete(String scope, String keyHash, String token, StoredResponse response, Duration retention) {
     Instant now = clock.instant();
-    AtomicReference<Boolean> done = new AtomicReference<>(false);
-    entries.computeIfPresent(id(scope, keyHash), (k, existing) -> {
-      if (!token.equals(existing.token()) || existing.state() != State.IN_PROGRESS) {
-        return existing;
-      }
-      done.set(true);
-      return new Entry(existing.fingerprint(), State.COMPLETED, null, null, now.plus(retention), response, existing.recoveryPoint());
-    });
-    return done.get();
+    return fenced(scope, keyHash, token, existing ->
+        new Entry(existing.fingerprint(), State.COMPLETED, null, null, now.plus(retention), response, existing.recoveryPoint()));
   }
 
   @Override
   public boolean recordPhase(String scope, String keyHash, String token, String phase, Duration lease) {
     Instant now = clock.instant();
-    AtomicReference<Boolean> done = new AtomicReference<>(false);
-    entries.computeIfPresent(id(scope, keyHash), (k, existing) -> {
-      if (!token.equals(existing.token()) || existing.state() != State.IN_PROGRESS) {
-        return existing;
-      }
-      done.set(true);
-      return new Entry(existing.fingerprint(), State.IN_PROGRESS, token, now.plus(lease), existing.expiresAt(), null, phase);
-    });
-    return done.get();
+    return fenced(scope, keyHash, token, existing ->
+        new Entry(existing.fingerprint(), State.IN_PROGRESS, token, now.plus(lease), existing.expiresAt(), null, phase));
   }
 
   @Override
   public boolean release(String scope, String keyHash, String token) {
+    return fenced(scope, keyHash, token, existing -> null);
+  }
+
+  /**
+   * Replaces the record (null deletes it) only if {@code token} holds its lease: the fencing that
+   * keeps an owner whose lease expired from overwriting its successor.
+   */
+  private boolean fenced(String scope, String keyHash, String token, java.util.function.UnaryOperator<Entry> change) {
     AtomicReference<Boolean> done = new AtomicReference<>(false);
     entries.computeIfPresent(id(scope, keyHash), (k, existing) -> {
       if (!token.equals(existing.token()) || existing.state() != State.IN_PROGRESS) {
         return existing;
       }
       done.set(true);
-      return null;
+      return change.apply(existing);
     });
     return done.get();
   }

@@ -1,6 +1,7 @@
 package dev.tailguard.idempotency.jdbc;
 
 import dev.tailguard.idempotency.Claim;
+import dev.tailguard.idempotency.HeaderLines;
 import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.idempotency.StoreUnavailableException;
 import dev.tailguard.idempotency.StoredResponse;
@@ -156,7 +157,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
         if (COMPLETED.equals(row.getString("state"))) {
           return Claim.completed(new StoredResponse(row.getInt("response_status"),
-              HeaderCodec.decode(row.getString("response_headers")), nonNull(row.getBytes("response_body"))));
+              HeaderLines.decode(row.getString("response_headers")), nonNull(row.getBytes("response_body"))));
         }
         if (row.getLong("lease_until") > now) {
           return Claim.inProgress();
@@ -203,7 +204,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
     try (Connection connection = dataSource.getConnection(); PreparedStatement update = connection.prepareStatement(sql)) {
       update.setInt(1, response.status());
-      update.setString(2, HeaderCodec.encode(response.headers()));
+      update.setString(2, HeaderLines.encode(response.headers()));
       update.setBytes(3, response.body());
       update.setLong(4, clock.millis() + retention.toMillis());
       update.setString(5, scope);

@@ -3,26 +3,18 @@ package dev.tailguard.idempotency.jdbc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tailguard.idempotency.IdempotencyGuard;
-import dev.tailguard.idempotency.IdempotencyStore;
-import dev.tailguard.testing.FakeInstantSource;
 import dev.tailguard.testing.RealServers;
-import dev.tailguard.testing.idempotency.IdempotencyStoreContract;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** The JDBC store held to the store contract on a real PostgreSQL at 127.0.0.1:5432. */
-class PostgresIdempotencyStoreTest extends IdempotencyStoreContract {
-  private static final String TABLE = "tailguard_idempotency_test";
-
-  private final FakeInstantSource clock = new FakeInstantSource(Instant.parse("2026-11-22T10:00:00Z"));
-
+class PostgresIdempotencyStoreTest extends JdbcStoreContractTest {
   static PGSimpleDataSource dataSource(int port) {
     PGSimpleDataSource dataSource = new PGSimpleDataSource();
     dataSource.setServerNames(new String[] {"127.0.0.1"});
@@ -43,27 +35,8 @@ class PostgresIdempotencyStoreTest extends IdempotencyStoreContract {
   }
 
   @Override
-  protected IdempotencyStore store() throws Exception {
-    JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource(5432), TABLE, clock);
-    store.createSchema();
-    try (Connection connection = dataSource(5432).getConnection(); Statement statement = connection.createStatement()) {
-      statement.execute("DELETE FROM " + TABLE);
-    }
-    return store;
-  }
-
-  @Override
-  protected void passTime(Duration duration) {
-    clock.advance(duration);
-  }
-
-  @Override
-  protected long records() throws Exception {
-    try (Connection connection = dataSource(5432).getConnection(); Statement statement = connection.createStatement();
-        ResultSet count = statement.executeQuery("SELECT count(*) FROM " + TABLE)) {
-      count.next();
-      return count.getLong(1);
-    }
+  DataSource dataSource() {
+    return dataSource(5432);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.tailguard.idempotency.redis;
 
 import dev.tailguard.idempotency.Claim;
+import dev.tailguard.idempotency.HeaderLines;
 import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.idempotency.StoreUnavailableException;
 import dev.tailguard.idempotency.StoredResponse;
@@ -16,11 +17,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -126,7 +124,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
       case "IN_PROGRESS":
         return Claim.inProgress();
       case "COMPLETED":
-        return Claim.completed(new StoredResponse(Integer.parseInt(text(answer.get(1))), decode(text(answer.get(2))),
+        return Claim.completed(new StoredResponse(Integer.parseInt(text(answer.get(1))), HeaderLines.decode(text(answer.get(2))),
             (byte[]) answer.get(3)));
       default:
         throw new StoreUnavailableException("unexpected claim answer from Redis: " + outcome, null);
@@ -137,7 +135,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
   public boolean complete(String scope, String keyHash, String token, StoredResponse response, Duration retention)
       throws StoreUnavailableException {
     long now = clock.millis();
-    byte[][] args = {bytes(token), bytes(Integer.toString(response.status())), bytes(encode(response.headers())), response.body(),
+    byte[][] args = {bytes(token), bytes(Integer.toString(response.status())), bytes(HeaderLines.encode(response.headers())), response.body(),
         bytes(Long.toString(now + retention.toMillis())), bytes(Long.toString(retention.toMillis()))};
     return isOne(runRaw("complete", COMPLETE, ScriptOutputType.INTEGER, key(scope, keyHash), args));
   }
@@ -212,23 +210,5 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
     } catch (NoSuchAlgorithmException impossible) {
       throw new IllegalStateException(impossible);
     }
-  }
-
-  /** Headers as {@code name:value} lines; HTTP allows neither ':' in names nor line breaks in values. */
-  private static String encode(Map<String, List<String>> headers) {
-    StringBuilder text = new StringBuilder();
-    headers.forEach((name, values) -> values.forEach(value -> text.append(name).append(':').append(value).append('\n')));
-    return text.toString();
-  }
-
-  private static Map<String, List<String>> decode(String text) {
-    Map<String, List<String>> headers = new LinkedHashMap<>();
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0) {
-        headers.computeIfAbsent(line.substring(0, colon), n -> new ArrayList<>()).add(line.substring(colon + 1));
-      }
-    }
-    return headers;
   }
 }

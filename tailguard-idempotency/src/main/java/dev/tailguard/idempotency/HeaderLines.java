@@ -1,4 +1,4 @@
-package dev.tailguard.idempotency.jdbc;
+package dev.tailguard.idempotency;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,13 +6,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stores response headers as text, one {@code name:value} per line. Header names cannot contain
- * ':' and values cannot contain line breaks (HTTP forbids both), so the format is unambiguous.
+ * Stored response headers as text, one {@code name:value} per line, for stores that keep them in
+ * a text column or a hash field. Header names cannot contain ':' and values cannot contain line
+ * breaks (HTTP forbids both), so the format is unambiguous. Stateless and thread-safe.
+ *
+ * @since 0.1
  */
-final class HeaderCodec {
-  private HeaderCodec() {}
+public final class HeaderLines {
+  private HeaderLines() {}
 
-  static String encode(Map<String, List<String>> headers) {
+  /**
+   * Encodes headers.
+   *
+   * @throws IllegalArgumentException for a name with ':' or a line break, or a value with a line break
+   */
+  public static String encode(Map<String, List<String>> headers) {
     StringBuilder text = new StringBuilder();
     headers.forEach((name, values) -> {
       for (String value : values) {
@@ -25,7 +33,8 @@ final class HeaderCodec {
     return text.toString();
   }
 
-  static Map<String, List<String>> decode(String text) {
+  /** Decodes what {@link #encode} wrote; null decodes as no headers. */
+  public static Map<String, List<String>> decode(String text) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     if (text == null) {
       return headers;
