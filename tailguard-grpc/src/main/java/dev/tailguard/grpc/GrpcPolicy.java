@@ -1,0 +1,191 @@
+package dev.tailguard.grpc;
+
+import dev.tailguard.CircuitBreaker;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.Pipeline;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.time.Clock;
+import dev.tailguard.time.Scheduler;
+import io.grpc.Status;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How {@link TailguardClientInterceptor} treats calls: retry or hedge (from core), which status
+ * codes are worth another attempt, and how large a request may be to be kept for replay.
+ *
+ * <p>Defaults: one attempt, retryable code UNAVAILABLE only (gRFC A6's safe default), 1 MiB of
+ * request kept for replay. {@link #SEED_CODES} is the design notes' set (UNKNOWN,
+ * DEADLINE_EXCEEDED, UNAVAILABLE): retry those only for methods that are safe to run twice.
+ * Immutable and thread-safe.
+ *
+ * @since 0.1
+ */
+public final class GrpcPolicy {
+  /** The design notes' retryable codes: UNKNOWN, DEADLINE_EXCEEDED and UNAVAILABLE. */
+  public static final Set<Status.Code> SEED_CODES =
+      Set.copyOf(EnumSet.of(Status.Code.UNKNOWN, Status.Code.DEADLINE_EXCEEDED, Status.Code.UNAVAILABLE));
+
+  private final RetryPolicy retry;
+  private final HedgePolicy hedge;
+  private final Set<Status.Code> retryableCodes;
+  private final long maxReplayBytes;
+  private final CircuitBreaker breaker;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final Pipeline pipeline;
+  private final Pipeline single;
+
+  private GrpcPolicy(Builder b) {
+    this.retry = b.retry;
+    this.hedge = b.hedge;
+    this.retryableCodes = Set.copyOf(b.retryableCodes);
+    this.maxReplayBytes = b.maxReplayBytes;
+    this.breaker = b.breaker;
+    this.clock = b.clock;
+    this.scheduler = b.scheduler;
+    Pipeline.Builder guards = guards();
+    this.single = guards.build();
+    this.pipeline = hedge != null ? guards().hedge(hedge).build() : retry != null ? guards().retry(retry).build() : single;
+  }
+
+  private Pipeline.Builder guards() {
+    Pipeline.Builder guards = Pipeline.builder().clock(clock).scheduler(scheduler);
+    if (breaker != null) {
+      guards.circuitBreaker(breaker);
+    }
+    return guards;
+  }
+
+  /** Starts a builder with the defaults above. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this policy's settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.retry = retry;
+    b.hedge = hedge;
+    b.retryableCodes = EnumSet.noneOf(Status.Code.class);
+    b.retryableCodes.addAll(retryableCodes);
+    b.maxReplayBytes = maxReplayBytes;
+    b.breaker = breaker;
+    b.clock = clock;
+    b.scheduler = scheduler;
+    return b;
+  }
+
+  /** The retry policy, or null when hedging or sending once. */
+  public RetryPolicy retry() {
+    return retry;
+  }
+
+  /** The hedge policy, or null when retrying or sending once. */
+  public HedgePolicy hedge() {
+    return hedge;
+  }
+
+  /** The codes worth another attempt (for hedging: the non-fatal codes). */
+  public Set<Status.Code> retryableCodes() {
+    return retryableCodes;
+  }
+
+  /** The largest request message kept for replay; larger calls commit to their first attempt. */
+  public long maxReplayBytes() {
+    return maxReplayBytes;
+  }
+
+  Pipeline pipeline() {
+    return pipeline;
+  }
+
+  Pipeline single() {
+    return single;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public String toString() {
+    return "GrpcPolicy{" + (hedge != null ? hedge : retry) + ", codes=" + retryableCodes + ", maxReplayBytes=" + maxReplayBytes + "}";
+  }
+
+  /** Builds a {@link GrpcPolicy}. Not thread-safe. */
+  public static final class Builder {
+    private RetryPolicy retry;
+    private HedgePolicy hedge;
+    private Set<Status.Code> retryableCodes = EnumSet.of(Status.Code.UNAVAILABLE);
+    private long maxReplayBytes = 1 << 20;
+    private CircuitBreaker breaker;
+    private Clock clock = Clock.system();
+    private Scheduler scheduler = Scheduler.system();
+
+    private Builder() {}
+
+    /** Retries under {@code policy}; clears any hedge policy. */
+    public Builder retry(RetryPolicy policy) {
+      this.retry = Objects.requireNonNull(policy, "retry");
+      this.hedge = null;
+      return this;
+    }
+
+    /** Hedges under {@code policy}; clears any retry policy. Only for methods safe to run twice. */
+    public Builder hedge(HedgePolicy policy) {
+      this.hedge = Objects.requireNonNull(policy, "hedge");
+      this.retry = null;
+      return this;
+    }
+
+    /**
+     * The codes worth another attempt. Default: UNAVAILABLE.
+     *
+     * @throws IllegalArgumentException if empty or containing OK
+     */
+    public Builder retryableCodes(Set<Status.Code> codes) {
+      if (codes.isEmpty() || codes.contains(Status.Code.OK)) {
+        throw new IllegalArgumentException("retryableCodes must be non-empty and must not contain OK: " + codes);
+      }
+      this.retryableCodes = EnumSet.copyOf(codes);
+      return this;
+    }
+
+    /**
+     * The largest request message kept for replay. Default 1 MiB.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxReplayBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxReplayBytes must be >= 0: " + bytes);
+      }
+      this.maxReplayBytes = bytes;
+      return this;
+    }
+
+    /** Guards every attempt with {@code breaker}. Default: none. */
+    public Builder circuitBreaker(CircuitBreaker breaker) {
+      this.breaker = Objects.requireNonNull(breaker, "circuitBreaker");
+      return this;
+    }
+
+    /** The clock for backoff and deadlines. Default {@link Clock#system()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The scheduler for waits, hedges and timeouts. Default {@link Scheduler#system()}. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    public GrpcPolicy build() {
+      return new GrpcPolicy(this);
+    }
+  }
+}
