@@ -7,6 +7,7 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Retries and hedges gRPC calls with Tailguard's engine, on the wire as gRFC A6 specifies: later
@@ -44,15 +45,22 @@ public final class TailguardClientInterceptor implements ClientInterceptor {
   /** Overrides the retry policy's max attempts for one call, as the design notes' {@code WithMax(3)}. */
   public static final CallOptions.Key<Integer> MAX_ATTEMPTS = CallOptions.Key.create("tailguard.maxAttempts");
 
-  private final GrpcPolicy policy;
+  private final Function<String, GrpcPolicy> policies;
 
-  private TailguardClientInterceptor(GrpcPolicy policy) {
-    this.policy = Objects.requireNonNull(policy, "policy");
+  private TailguardClientInterceptor(Function<String, GrpcPolicy> policies) {
+    this.policies = policies;
   }
 
   /** An interceptor applying {@code policy} to every call on the channel. */
   public static TailguardClientInterceptor of(GrpcPolicy policy) {
-    return new TailguardClientInterceptor(policy);
+    Objects.requireNonNull(policy, "policy");
+    return new TailguardClientInterceptor(method -> policy);
+  }
+
+  /** An interceptor applying each method's policy from a service config; unmatched methods pass through. */
+  public static TailguardClientInterceptor of(GrpcServiceConfig config) {
+    Objects.requireNonNull(config, "config");
+    return new TailguardClientInterceptor(config::policyFor);
   }
 
   @Override
@@ -61,13 +69,21 @@ public final class TailguardClientInterceptor implements ClientInterceptor {
     if (type != MethodDescriptor.MethodType.UNARY && type != MethodDescriptor.MethodType.SERVER_STREAMING) {
       return next.newCall(method, callOptions);
     }
-    return new RetryingClientCall<>(method, callOptions, next, policyFor(callOptions));
+    GrpcPolicy policy = policyFor(method.getFullMethodName(), callOptions);
+    // No policy for this method (a service config that does not name it): send it as it is.
+    if (policy == null) {
+      return next.newCall(method, callOptions);
+    }
+    return new RetryingClientCall<>(method, callOptions, next, policy);
   }
 
-  private GrpcPolicy policyFor(CallOptions callOptions) {
-    GrpcPolicy chosen = callOptions.getOption(POLICY) != null ? callOptions.getOption(POLICY) : policy;
+  private GrpcPolicy policyFor(String fullMethodName, CallOptions callOptions) {
+    GrpcPolicy chosen = callOptions.getOption(POLICY) != null ? callOptions.getOption(POLICY) : policies.apply(fullMethodName);
     Integer maxAttempts = callOptions.getOption(MAX_ATTEMPTS);
-    if (maxAttempts == null) {
+    if (chosen == null) {
+      chosen = maxAttempts == null ? null : GrpcPolicy.builder().build();
+    }
+    if (maxAttempts == null || chosen == null) {
       return chosen;
     }
     RetryPolicy base = chosen.retry() != null ? chosen.retry() : RetryPolicy.builder().build();
