@@ -1,5 +1,6 @@
 package dev.tailguard.lab;
 
+import dev.tailguard.lab.advise.AdviseCommand;
 import dev.tailguard.lab.backoff.BackoffCommand;
 import dev.tailguard.lab.hedge.HedgeCommand;
 import dev.tailguard.lab.hedge.HttpHedgeCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
       "Reproduces published results on retries, backoff and hedging and compares strategies.",
       "With no scenario, runs every scenario with its defaults and writes <out>/<scenario>.json."
     },
-    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, IdempotencyCommand.class})
+    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, IdempotencyCommand.class, AdviseCommand.class})
 public final class Lab implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
@@ -38,14 +39,20 @@ public final class Lab implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean allPass = true;
+    java.util.List<ScenarioResult> results = new java.util.ArrayList<>();
     for (ScenarioCommand scenario : allScenarios()) {
-      allPass &= scenario.runInto(out, System.out).allChecksPass();
+      ScenarioResult result = scenario.runInto(out, System.out);
+      results.add(result);
+      allPass &= result.allChecksPass();
     }
+    System.out.println("wrote " + Report.write(results, out) + " (plots and tables of every scenario)");
     System.out.println(allPass ? "All scenario checks pass." : "Some scenario checks FAIL: see above.");
     return 0;
   }
 
   public static void main(String[] args) {
+    // Plots are drawn off-screen; a CLI must never need a display.
+    System.setProperty("java.awt.headless", "true");
     int exit = new CommandLine(new Lab()).execute(args);
     System.exit(exit);
   }

@@ -17,6 +17,8 @@ public final class ScenarioResult {
   private final List<Map<String, Object>> anchors = new ArrayList<>();
   private final List<Map<String, Object>> checks = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  /** Latency curves for the report's plots, by group (a model) and series (a strategy); not in the JSON. */
+  private final Map<String, Map<String, LatencyCurve>> curves = new LinkedHashMap<>();
 
   public ScenarioResult(String scenario) {
     this.scenario = scenario;
@@ -47,6 +49,16 @@ public final class ScenarioResult {
 
   public void note(String note) {
     notes.add(note);
+  }
+
+  /** Keeps a summary of one strategy's latencies (ms) for the report's CDF and tail plots. */
+  public synchronized void latencies(String group, String series, double[] samplesMs) {
+    curves.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(series, LatencyCurve.of(samplesMs));
+  }
+
+  /** The latency curves by group, then series. */
+  public synchronized Map<String, Map<String, LatencyCurve>> curves() {
+    return curves;
   }
 
   public String scenario() {

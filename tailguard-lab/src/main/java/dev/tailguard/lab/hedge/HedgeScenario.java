@@ -128,6 +128,10 @@ public final class HedgeScenario {
         rows.add(pool.submit(() -> {
           HedgeSimulation.Outcome outcome = HedgeSimulation.run(run.latency, run.delay, run.n, run.requests, run.ratePerSecond, runSeed);
           progress.step();
+          // Clone rows run up to ten million requests; the report plots the hedging strategies.
+          if (!run.strategy.equals("clone")) {
+            result.latencies(run.model, run.strategy + (run.budget != null && run.budget > 0 ? " b=" + run.budget : ""), outcome.latenciesMs);
+          }
           return row(run, outcome);
         }));
       }

@@ -90,7 +90,7 @@ public final class HttpHedgeScenario {
         .param("adaptive", "hedge at the p95 of a 30 s window, refreshed every 0.5 s (budget 0.05)");
     warmUp();
     for (Run run : plan()) {
-      result.row(measure(run, progress));
+      result.row(measure(run, progress, requests, result));
     }
     checks(result);
     result.note("Latencies are wall-clock and vary between runs by a few percent; the seed fixes the server's latency draws, not the machine's scheduling.");
@@ -114,15 +114,12 @@ public final class HttpHedgeScenario {
         new Run("warm-up", instant, "hedge", ResilientHttpClient.builder()
             .hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(1))).build())));
     for (Run run : warmUps) {
-      measure(run, silent, WARM_UP_REQUESTS);
+      measure(run, silent, WARM_UP_REQUESTS, null);
     }
   }
 
-  private Map<String, Object> measure(Run run, Progress progress) throws Exception {
-    return measure(run, progress, requests);
-  }
-
-  private Map<String, Object> measure(Run run, Progress progress, int requests) throws Exception {
+  /** Runs one row; its latencies go to {@code curves} for the report's plots (null: warm-up). */
+  private Map<String, Object> measure(Run run, Progress progress, int requests, ScenarioResult curves) throws Exception {
     try (LatencyServer server = new LatencyServer(run.latency(), seed)) {
       // Completions run on the client's selector thread instead of hopping to a pool: on two cores
       // each hop costs as much as the exchange itself. Tailguard's completion code never blocks.
@@ -156,6 +153,9 @@ public final class HttpHedgeScenario {
         caller.join();
       }
       int open = server.openExchangesAfter(SETTLE);
+      if (curves != null) {
+        curves.latencies(run.model(), run.strategy(), latencies);
+      }
       Percentiles p = new Percentiles(latencies);
       return Row.of("model", run.model())
           .with("strategy", run.strategy())

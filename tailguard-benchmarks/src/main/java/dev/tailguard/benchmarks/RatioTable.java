@@ -1,0 +1,60 @@
+package dev.tailguard.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Prints JMH's JSON results as a table of ns/op and B/op, then Tailguard's ratios to each peer
+ * and the bars the project holds itself to. {@code java -cp benchmarks.jar
+ * dev.tailguard.benchmarks.RatioTable results.json}
+ */
+public final class RatioTable {
+  private RatioTable() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 1) {
+      System.err.println("usage: RatioTable <jmh-results.json>");
+      System.exit(2);
+    }
+    JsonNode results = new ObjectMapper().readTree(new File(args[0]));
+    Map<String, double[]> byName = new LinkedHashMap<>();
+    for (JsonNode result : results) {
+      String benchmark = result.get("benchmark").asText();
+      String name = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+      double nanos = result.get("primaryMetric").get("score").asDouble();
+      double error = result.get("primaryMetric").get("scoreError").asDouble();
+      JsonNode gc = result.get("secondaryMetrics").get("·gc.alloc.rate.norm");
+      double bytes = gc == null ? Double.NaN : gc.get("score").asDouble();
+      byName.put(name, new double[] {nanos, error, bytes});
+    }
+    System.out.printf("%-36s %12s %10s %10s%n", "benchmark", "ns/op", "± error", "B/op");
+    byName.forEach((name, v) -> System.out.printf("%-36s %12.2f %10.2f %10.1f%n", name, v[0], v[1], v[2]));
+    System.out.println();
+    ratio(byName, "Retry vs Resilience4j", "tailguardRetry", "resilience4jRetry", 0.5);
+    ratio(byName, "Retry vs Failsafe", "tailguardRetry", "failsafeRetry", Double.NaN);
+    ratio(byName, "CircuitBreaker vs Resilience4j", "tailguardCircuitBreaker", "resilience4jCircuitBreaker", 0.5);
+    ratio(byName, "CircuitBreaker vs Failsafe", "tailguardCircuitBreaker", "failsafeCircuitBreaker", Double.NaN);
+    ratio(byName, "Retry+CircuitBreaker vs Resilience4j", "tailguardRetryAndCircuitBreaker", "resilience4jRetryAndCircuitBreaker", Double.NaN);
+    ratio(byName, "Retry+CircuitBreaker vs Failsafe", "tailguardRetryAndCircuitBreaker", "failsafeRetryAndCircuitBreaker", 0.1);
+    double[] retry = byName.get("tailguardRetry");
+    if (retry != null) {
+      boolean pass = retry[2] <= 16;
+      System.out.printf("[%s] Tailguard Retry allocates %.1f B/op (bar: <= 16)%n", pass ? "PASS" : "FAIL", retry[2]);
+    }
+  }
+
+  private static void ratio(Map<String, double[]> byName, String label, String ours, String theirs, double bar) {
+    double[] a = byName.get(ours);
+    double[] b = byName.get(theirs);
+    if (a == null || b == null) {
+      return;
+    }
+    double ratio = a[0] / b[0];
+    String mark = Double.isNaN(bar) ? "    " : ratio <= bar ? "PASS" : "FAIL";
+    System.out.printf("[%s] %-38s %6.3fx (%.2f vs %.2f ns/op)%s%n", mark, label, ratio, a[0], b[0],
+        Double.isNaN(bar) ? "" : String.format(" bar: <= %.1fx", bar));
+  }
+}
