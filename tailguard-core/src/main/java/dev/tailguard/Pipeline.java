@@ -95,6 +95,11 @@ public final class Pipeline {
   /** Runs the call with the default outcome handler. */
   public <T> T execute(Callable<T> call) throws Exception {
     Checks.notNull(call, "call");
+    // Without a hedge or a timeout nothing needs the attempt's context: take the allocation-free path.
+    if (hedger == null && timeout == null) {
+      OutcomeHandler<T> handler = OutcomeHandler.defaults();
+      return retrier.execute(GuardedAttempts.plain(call, breaker, handler), handler);
+    }
     return execute(context -> call.call(), OutcomeHandler.defaults());
   }
 

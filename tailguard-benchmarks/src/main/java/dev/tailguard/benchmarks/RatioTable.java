@@ -26,7 +26,9 @@ public final class RatioTable {
       String name = benchmark.substring(benchmark.lastIndexOf('.') + 1);
       double nanos = result.get("primaryMetric").get("score").asDouble();
       double error = result.get("primaryMetric").get("scoreError").asDouble();
-      JsonNode gc = result.get("secondaryMetrics").get("·gc.alloc.rate.norm");
+      // JMH before 1.33 prefixed profiler metrics with a middle dot.
+      JsonNode secondary = result.get("secondaryMetrics");
+      JsonNode gc = secondary.has("gc.alloc.rate.norm") ? secondary.get("gc.alloc.rate.norm") : secondary.get("·gc.alloc.rate.norm");
       double bytes = gc == null ? Double.NaN : gc.get("score").asDouble();
       byName.put(name, new double[] {nanos, error, bytes});
     }

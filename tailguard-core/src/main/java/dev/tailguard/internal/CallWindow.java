@@ -35,6 +35,11 @@ abstract class CallWindow {
     void record(boolean failed, boolean isSlow) {
       int code = 1 | (failed ? FAILED : 0) | (isSlow ? SLOW : 0);
       int index = (int) (cursor.getAndIncrement() % size);
+      // The common case, a success replacing a success, changes nothing: skip the write. A racing
+      // writer of the same slot then simply leaves its own code, with counts that match it.
+      if (ring.get(index) == code) {
+        return;
+      }
       int old = ring.getAndSet(index, code);
       // Adjust the counts by what entered minus what left; getAndSet makes every call's delta exact.
       int failedDelta = ((code & FAILED) - (old & FAILED)) / FAILED;
