@@ -13,7 +13,7 @@ out=tailguard-benchmarks/target/jmh-results.json
 if [ "${1:-}" = "--full" ]; then
   options=(-f 3 -wi 5 -w 2s -i 5 -r 2s)
 else
-  options=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+  options=(-f 1 -wi 4 -w 1s -i 6 -r 1s)
 fi
 java -jar "$jar" "${options[@]}" -prof gc -rf json -rff "$out" 'SuccessPathBenchmark|HedgeThroughputBenchmark'
 echo
