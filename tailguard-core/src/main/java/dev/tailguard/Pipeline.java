@@ -98,7 +98,7 @@ public final class Pipeline {
     // Without a hedge or a timeout nothing needs the attempt's context: take the allocation-free path.
     if (hedger == null && timeout == null) {
       OutcomeHandler<T> handler = OutcomeHandler.defaults();
-      return retrier.execute(GuardedAttempts.plain(call, breaker, handler), handler);
+      return retrier.executeGuarded(call, breaker, handler);
     }
     return execute(context -> call.call(), OutcomeHandler.defaults());
   }

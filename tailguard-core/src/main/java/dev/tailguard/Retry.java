@@ -122,7 +122,7 @@ public final class Retry {
   public <T> T execute(Callable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(call, "call");
     Checks.notNull(handler, "handler");
-    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, call, null, handler);
+    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, call, null, handler, null);
   }
 
   /**
@@ -132,7 +132,12 @@ public final class Retry {
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(call, "call");
     Checks.notNull(handler, "handler");
-    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, null, call, handler);
+    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, null, call, handler, null);
+  }
+
+  /** For {@link Pipeline}: each attempt guarded by {@code breaker} inside the loop, without a wrapper. */
+  <T> T executeGuarded(Callable<T> call, CircuitBreaker breaker, OutcomeHandler<? super T> handler) throws Exception {
+    return SyncRetryLoop.execute(policy, timedFromStart, clock, scheduler, random, call, null, handler, breaker);
   }
 
   /**

@@ -16,7 +16,6 @@ import dev.tailguard.time.Cancellable;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +28,7 @@ public final class GuardedAttempts {
   private GuardedAttempts() {}
 
   /** How the breaker counts an attempt's outcome. */
-  static <T> void report(CircuitBreaker.Permit permit, Classifier<? super T> classifier, T result, Throwable error) {
+  public static <T> void report(CircuitBreaker.Permit permit, Classifier<? super T> classifier, T result, Throwable error) {
     if (permit == null) {
       return;
     }
@@ -107,31 +106,6 @@ public final class GuardedAttempts {
         report(held, handler.classifier(), result, Futures.unwrap(error));
       });
       return outer;
-    };
-  }
-
-  /**
-   * The synchronous guard without a timeout, as a plain {@link Callable}: no attempt context is
-   * needed, so the retry loop's success path allocates nothing for it.
-   */
-  public static <T> Callable<T> plain(Callable<T> call, CircuitBreaker breaker, OutcomeHandler<? super T> handler) {
-    if (breaker == null) {
-      return call;
-    }
-    return () -> {
-      CircuitBreaker.Permit permit = breaker.tryAcquire();
-      if (permit == null) {
-        throw new CircuitOpenException(breaker.config().name(), breaker.state());
-      }
-      T result;
-      try {
-        result = call.call();
-      } catch (Throwable t) {
-        report(permit, handler.classifier(), null, t);
-        throw t;
-      }
-      report(permit, handler.classifier(), result, null);
-      return result;
     };
   }
 

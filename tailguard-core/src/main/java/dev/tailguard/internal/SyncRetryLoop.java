@@ -2,6 +2,8 @@ package dev.tailguard.internal;
 
 import dev.tailguard.AttemptCallable;
 import dev.tailguard.AttemptContext;
+import dev.tailguard.CircuitBreaker;
+import dev.tailguard.CircuitOpenException;
 import dev.tailguard.AttemptTimeoutException;
 import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.GiveUpReason;
@@ -30,7 +32,8 @@ public final class SyncRetryLoop {
   private SyncRetryLoop() {}
 
   /**
-   * Exactly one of {@code plain} and {@code withContext} is non-null. {@code timedFromStart} is
+   * Exactly one of {@code plain} and {@code withContext} is non-null. {@code breaker}, when not
+   * null, guards every attempt in the loop itself, so that no wrapper is allocated per call. {@code timedFromStart} is
    * {@link RetryRun#needsClockBeforeFirstAttempt} for the policy, computed once by the caller.
    */
   public static <T> T execute(
@@ -41,7 +44,8 @@ public final class SyncRetryLoop {
       RandomGenerator random,
       Callable<T> plain,
       AttemptCallable<T> withContext,
-      OutcomeHandler<? super T> handler)
+      OutcomeHandler<? super T> handler,
+      CircuitBreaker breaker)
       throws Exception {
     BudgetExhaustedException refused = RetryRun.refuseFirstAttempt(policy);
     if (refused != null) {
@@ -49,14 +53,20 @@ public final class SyncRetryLoop {
     }
     if (timedFromStart) {
       RetryRun<T> run = RetryRun.beforeFirstAttempt(policy, handler, clock, random);
-      return loop(run, policy, clock, scheduler, plain, withContext, handler);
+      return loop(run, policy, clock, scheduler, plain, withContext, handler, breaker);
     }
     T result = null;
     Throwable error = null;
-    try {
-      result = plain != null ? plain.call() : withContext.call(new AttemptContext(1, -1));
-    } catch (Throwable t) {
-      error = t;
+    CircuitBreaker.Permit permit = null;
+    if (breaker != null && (permit = breaker.tryAcquire()) == null) {
+      error = new CircuitOpenException(breaker.config().name(), breaker.state());
+    } else {
+      try {
+        result = plain != null ? plain.call() : withContext.call(new AttemptContext(1, -1));
+      } catch (Throwable t) {
+        error = t;
+      }
+      GuardedAttempts.report(permit, handler.classifier(), result, error);
     }
     Verdict verdict;
     try {
@@ -78,7 +88,7 @@ public final class SyncRetryLoop {
     if (next != CONTINUE) {
       return cast(next);
     }
-    return loop(run, policy, clock, scheduler, plain, withContext, handler);
+    return loop(run, policy, clock, scheduler, plain, withContext, handler, breaker);
   }
 
   private static <T> T loop(
@@ -88,7 +98,8 @@ public final class SyncRetryLoop {
       Scheduler scheduler,
       Callable<T> plain,
       AttemptCallable<T> withContext,
-      OutcomeHandler<? super T> handler)
+      OutcomeHandler<? super T> handler,
+      CircuitBreaker breaker)
       throws Exception {
     while (true) {
       int attempt = run.beginAttempt();
@@ -97,10 +108,17 @@ public final class SyncRetryLoop {
           allowance >= 0 && policy.interruptOnTimeout() ? AttemptInterrupter.arm(scheduler, allowance) : null;
       T result = null;
       Throwable error = null;
-      try {
-        result = plain != null ? plain.call() : withContext.call(new AttemptContext(attempt, allowance));
-      } catch (Throwable t) {
-        error = t;
+      CircuitBreaker.Permit permit = null;
+      if (breaker != null && (permit = breaker.tryAcquire()) == null) {
+        error = new CircuitOpenException(breaker.config().name(), breaker.state());
+      } else {
+        try {
+          result = plain != null ? plain.call() : withContext.call(new AttemptContext(attempt, allowance));
+        } catch (Throwable t) {
+          error = t;
+        }
+        // The breaker hears what the backend did, before the retry's own timeout is applied.
+        GuardedAttempts.report(permit, handler.classifier(), result, error);
       }
       boolean timedOut = interrupter != null && interrupter.disarm();
       // Without an interrupt a late attempt cannot be stopped, but it still counts as timed out.
