@@ -105,7 +105,7 @@ class TailguardClientInterceptorTest {
     });
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (clock.pendingTasks() == 0 && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
     }
     assertThat(clock.nextTaskDelay()).hasValue(Duration.ofMillis(250));
     clock.advance(Duration.ofMillis(250));
