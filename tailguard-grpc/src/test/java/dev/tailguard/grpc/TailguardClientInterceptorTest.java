@@ -189,10 +189,9 @@ class TailguardClientInterceptorTest {
     assertThat(service.calls()).isEqualTo(1);
   }
 
-  @Test
-  void aCallThatFailsOnTheRetryTimersThreadStillWakesABlockingCaller() {
-    // The last attempt fails on the scheduler's thread, after the blocking stub has parked.
-    Channel broken = new Channel() {
+  /** A channel whose every call fails to start, as a shut-down channel's do. */
+  private static Channel brokenChannel() {
+    return new Channel() {
       @Override
       public <Q, R> io.grpc.ClientCall<Q, R> newCall(io.grpc.MethodDescriptor<Q, R> method, CallOptions options) {
         throw new IllegalStateException("channel shut down");
@@ -203,6 +202,12 @@ class TailguardClientInterceptorTest {
         return "broken";
       }
     };
+  }
+
+  @Test
+  void aCallThatFailsOnTheRetryTimersThreadStillWakesABlockingCaller() {
+    // The last attempt fails on the scheduler's thread, after the blocking stub has parked.
+    Channel broken = brokenChannel();
     GrpcPolicy policy = GrpcPolicy.builder().retryableCodes(GrpcPolicy.SEED_CODES)
         .retry(RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofMillis(100))).build()).build();
     Channel channel = ClientInterceptors.intercept(broken, TailguardClientInterceptor.of(policy));
@@ -211,17 +216,7 @@ class TailguardClientInterceptorTest {
 
   @Test
   void aChannelThatThrowsClosesTheCallInsteadOfHangingIt() {
-    Channel broken = new Channel() {
-      @Override
-      public <Q, R> io.grpc.ClientCall<Q, R> newCall(io.grpc.MethodDescriptor<Q, R> method, CallOptions options) {
-        throw new IllegalStateException("channel shut down");
-      }
-
-      @Override
-      public String authority() {
-        return "broken";
-      }
-    };
+    Channel broken = brokenChannel();
     Channel channel = ClientInterceptors.intercept(broken, TailguardClientInterceptor.of(retrying(2).build()));
     assertThatThrownBy(() -> call(channel, "ping")).isInstanceOf(StatusRuntimeException.class);
   }
