@@ -132,6 +132,25 @@ public final class ResilientHttpClient extends HttpClient {
     this.wallClock = b.wallClock;
     this.clock = b.clock;
     this.onBodyNotReplayable = b.onBodyNotReplayable;
+    this.single = new Mode(guards(b).build(), false, false, 1);
+    if (b.hedge != null) {
+      this.safe = new Mode(guards(b).hedge(b.hedge).build(), true, true, b.hedge.maxAttempts());
+      // Requests that may not be hedged still deserve a retry when they never left the client.
+      RetryPolicy connectRetry = RetryPolicy.builder().maxAttempts(2).admission(b.hedge.admission()).build();
+      Pipeline.Builder unsafeGuards = guards(b).retry(connectRetry);
+      this.unsafe = new Mode(unsafeGuards.build(), true, false, 2);
+    } else if (b.retry != null && b.retry.maxAttempts() > 1) {
+      this.safe = new Mode(guards(b).retry(b.retry).build(), true, false, b.retry.maxAttempts());
+      this.unsafe = safe;
+    } else {
+      this.safe = single;
+      this.unsafe = single;
+    }
+    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
+  }
+
+  /** A pipeline builder with the breaker and timeout every mode shares; retry or hedge is added per mode. */
+  private static Pipeline.Builder guards(Builder b) {
     Pipeline.Builder guards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler);
     if (b.breaker != null) {
       guards.circuitBreaker(b.breaker);
@@ -139,27 +158,7 @@ public final class ResilientHttpClient extends HttpClient {
     if (b.timeout != null) {
       guards.timeout(b.timeout);
     }
-    this.single = new Mode(guards.build(), false, false, 1);
-    if (b.hedge != null) {
-      this.safe = new Mode(guards.hedge(b.hedge).build(), true, true, b.hedge.maxAttempts());
-      // Requests that may not be hedged still deserve a retry when they never left the client.
-      RetryPolicy connectRetry = RetryPolicy.builder().maxAttempts(2).admission(b.hedge.admission()).build();
-      Pipeline.Builder unsafeGuards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler).retry(connectRetry);
-      if (b.breaker != null) {
-        unsafeGuards.circuitBreaker(b.breaker);
-      }
-      if (b.timeout != null) {
-        unsafeGuards.timeout(b.timeout);
-      }
-      this.unsafe = new Mode(unsafeGuards.build(), true, false, 2);
-    } else if (b.retry != null && b.retry.maxAttempts() > 1) {
-      this.safe = new Mode(guards.retry(b.retry).build(), true, false, b.retry.maxAttempts());
-      this.unsafe = safe;
-    } else {
-      this.safe = single;
-      this.unsafe = single;
-    }
-    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
+    return guards;
   }
 
   /** Starts a builder: no retries, no hedging, the default {@code HttpClient}. */
