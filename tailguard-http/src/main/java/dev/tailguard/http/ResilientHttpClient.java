@@ -91,6 +91,15 @@ import javax.net.ssl.SSLParameters;
  * a call under {@code maxAttempts(3)} can open up to six connections to a server that refuses
  * them. They are immediate and do not ask the budget.
  *
+ * <h2>Machines with one or two CPUs</h2>
+ *
+ * Hedges, and every attempt of {@code sendAsync}, go through {@code HttpClient.sendAsync}, which
+ * completes each response on {@code CompletableFuture}'s default executor. With fewer than three
+ * CPUs the common pool's parallelism is 1 and that executor starts a new thread per response;
+ * on two cores this roughly doubled the CPU cost of a hedged exchange in the lab. Start such
+ * JVMs with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} (or more); the
+ * {@code tailguard-lab} CLI sets it for itself.
+ *
  * <h2>Failures</h2>
  *
  * {@code send} and {@code sendAsync} fail with {@link IOException}s, as {@code HttpClient} does:

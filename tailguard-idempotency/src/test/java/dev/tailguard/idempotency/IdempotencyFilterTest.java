@@ -10,13 +10,20 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** {@link IdempotencyFilter} on a real JDK HttpServer on 127.0.0.1. */
@@ -24,6 +31,7 @@ class IdempotencyFilterTest {
   private final AtomicInteger handlerRuns = new AtomicInteger();
   private final ExecutorService executor = Executors.newFixedThreadPool(4);
   private HttpServer server;
+  private IdempotencyGuard guard;
 
   @BeforeEach
   void start() throws IOException {
@@ -39,7 +47,7 @@ class IdempotencyFilterTest {
         out.write(body);
       }
     });
-    IdempotencyGuard guard = IdempotencyGuard.builder(new InMemoryIdempotencyStore(100)).build();
+    guard = IdempotencyGuard.builder(new InMemoryIdempotencyStore(100)).build();
     context.getFilters().add(IdempotencyFilter.scopedBy(guard, exchange -> exchange.getRequestHeaders().getFirst("Tenant")));
     server.start();
   }
@@ -124,5 +132,56 @@ class IdempotencyFilterTest {
   void getRequestsPassThroughUnguarded() throws IOException {
     assertThat(send("GET", null, null, null).getResponseCode()).isEqualTo(201);
     assertThat(handlerRuns).hasValue(1);
+  }
+
+  /**
+   * On JDK 17, closing the response stream after a write that failed because the client had gone
+   * marks the exchange closed without closing its connection: a handler that swallows that
+   * failure leaks one server socket per client that gave up (the lab's latency server did, once
+   * per cancelled hedge). The filter lets the failure reach the server, which closes the socket.
+   */
+  @Test
+  void aClientThatLeavesBeforeTheResponseDoesNotLeakTheServersConnection() throws Exception {
+    Assumptions.assumeTrue(Files.isDirectory(OPEN_FILES), "open sockets are counted through /proc (Linux)");
+    CountDownLatch handlerStarted = new CountDownLatch(1);
+    CountDownLatch clientGone = new CountDownLatch(1);
+    HttpContext slow = server.createContext("/slow", exchange -> {
+      handlerStarted.countDown();
+      try {
+        clientGone.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException stopping) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] body = "created".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(201, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    slow.getFilters().add(IdempotencyFilter.scopedBy(guard, exchange -> "acme"));
+
+    long whileConnected;
+    try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+      client.getOutputStream().write(("POST /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nIdempotency-Key: \"gone-1\"\r\n"
+          + "Content-Length: 2\r\n\r\n42").getBytes(StandardCharsets.US_ASCII));
+      assertThat(handlerStarted.await(5, TimeUnit.SECONDS)).isTrue();
+      whileConnected = openFileDescriptors();
+    }
+    clientGone.countDown();
+
+    // The client's socket and the server's accepted socket must both be gone; the server learns
+    // of the departure when its write fails, so wait for it, bounded.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (openFileDescriptors() > whileConnected - 2 && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
+    assertThat(openFileDescriptors()).isLessThanOrEqualTo(whileConnected - 2);
+  }
+
+  private static final Path OPEN_FILES = Path.of("/proc/self/fd");
+
+  private static long openFileDescriptors() throws IOException {
+    try (Stream<Path> files = Files.list(OPEN_FILES)) {
+      return files.count();
+    }
   }
 }

@@ -50,9 +50,19 @@ public final class Lab implements Callable<Integer> {
     return 0;
   }
 
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) {
     // Plots are drawn off-screen; a CLI must never need a display.
     System.setProperty("java.awt.headless", "true");
+    // With fewer than three CPUs the common pool has parallelism 1, and CompletableFuture's default
+    // executor then starts a new thread per task. The JDK HttpClient completes every sendAsync
+    // response through that executor, so on a two-core machine each hedged or retried HTTP
+    // attempt would cost a thread start. Two workers make it a pool hand-off. A value the user
+    // set on the command line wins.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     int exit = new CommandLine(new Lab()).execute(args);
     System.exit(exit);
   }

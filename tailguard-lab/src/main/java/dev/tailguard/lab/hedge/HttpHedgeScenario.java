@@ -137,7 +137,8 @@ public final class HttpHedgeScenario {
             long start = System.nanoTime();
             try {
               client.send(request, BodyHandlers.ofString());
-            } catch (Exception failed) {
+            } catch (Exception | Error failed) {
+              // Counted, never fatal: a caller that died would leave its requests unmeasured.
               failures.incrementAndGet();
             }
             latencies[i] = (System.nanoTime() - start) / 1e6;

@@ -72,9 +72,12 @@ final class LatencyServer implements AutoCloseable {
       TimeUnit.NANOSECONDS.sleep(Math.round(millis * 1e6));
       byte[] body = {'o', 'k'};
       exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
+      // Not try-with-resources: on JDK 17, closing the body stream after a failed write (the
+      // client cancelled this hedge) marks the exchange closed without closing its connection,
+      // and every cancelled attempt would leak a socket. exchange.close() below closes it.
+      OutputStream out = exchange.getResponseBody();
+      out.write(body);
+      out.close();
     } catch (IOException clientWentAway) {
       // A hedge that lost: the client aborted the exchange while we slept.
     } catch (InterruptedException stopping) {
