@@ -18,7 +18,10 @@ abstract class CallWindow {
 
   abstract long slowCalls();
 
-  /** The last N calls: a ring of outcome codes plus running counts, exact under concurrency. */
+  /**
+   * The last N calls: a ring of outcome codes plus running counts, exact under concurrency. A
+   * healthy window (full, all successes) records a success with three reads and no write.
+   */
   static final class Count extends CallWindow {
     private final int size;
     private final AtomicLong cursor = new AtomicLong();
@@ -33,6 +36,12 @@ abstract class CallWindow {
 
     @Override
     void record(boolean failed, boolean isSlow) {
+      // A success entering a full window of successes changes nothing wherever it lands, so it
+      // skips even the cursor. Against a failure whose count is not visible yet it simply comes
+      // first: that failure still leaves the window after the same number of later calls.
+      if (!failed && !isSlow && failures.get() == 0 && slow.get() == 0 && cursor.get() >= size) {
+        return;
+      }
       int code = 1 | (failed ? FAILED : 0) | (isSlow ? SLOW : 0);
       int index = (int) (cursor.getAndIncrement() % size);
       // The common case, a success replacing a success, changes nothing: skip the write. A racing

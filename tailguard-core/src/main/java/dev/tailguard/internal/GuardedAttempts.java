@@ -32,19 +32,32 @@ public final class GuardedAttempts {
     if (permit == null) {
       return;
     }
+    Verdict verdict;
+    try {
+      verdict = classifier.classify(result, error);
+    } catch (RuntimeException e) {
+      verdict = null;
+    }
+    report(permit, verdict, error);
+  }
+
+  /**
+   * How the breaker counts an attempt whose verdict is already known, so that a caller that
+   * classifies anyway does it once. A null {@code verdict} means the classifier threw, which
+   * counts as a failure.
+   */
+  public static void report(CircuitBreaker.Permit permit, Verdict verdict, Throwable error) {
+    if (permit == null) {
+      return;
+    }
     // A cancelled attempt (a hedge loser, a caller giving up) says nothing about the backend.
     if (error instanceof CancellationException) {
       permit.release();
       return;
     }
-    Verdict verdict;
-    try {
-      verdict = classifier.classify(result, error);
-    } catch (RuntimeException e) {
-      verdict = Verdict.RETRYABLE;
-    }
     // A non-retryable answer (a 400) was still served; a non-retryable exception was not.
-    boolean failed = verdict == Verdict.RETRYABLE
+    boolean failed = verdict == null
+        || verdict == Verdict.RETRYABLE
         || (verdict == Verdict.NON_RETRYABLE && error != null && !(error instanceof TailguardRejection));
     if (failed) {
       permit.onFailure();

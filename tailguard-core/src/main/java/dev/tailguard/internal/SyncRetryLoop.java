@@ -66,15 +66,17 @@ public final class SyncRetryLoop {
       } catch (Throwable t) {
         error = t;
       }
-      GuardedAttempts.report(permit, handler.classifier(), result, error);
     }
     Verdict verdict;
+    Throwable classifierFailure = null;
     try {
       verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
     } catch (RetryRun.ClassifierFailure failure) {
       verdict = null;
-      error = failure.getCause();
+      classifierFailure = failure.getCause();
     }
+    // Without a timeout the breaker and the retry judge the same outcome: classify it once.
+    GuardedAttempts.report(permit, verdict, error);
     if (verdict == Verdict.SUCCESS) {
       return result;
     }
@@ -82,7 +84,7 @@ public final class SyncRetryLoop {
     if (verdict == null) {
       // The classifier itself threw: the call fails with what it threw, and the result is released.
       run.discard(1, result, ResultDiscardedEvent.Reason.CALL_ENDED);
-      return failWith(run, error);
+      return failWith(run, classifierFailure);
     }
     Object next = decideAndWait(run, policy, clock, handler, result, error, verdict);
     if (next != CONTINUE) {

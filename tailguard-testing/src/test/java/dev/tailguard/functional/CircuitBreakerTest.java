@@ -61,6 +61,23 @@ class CircuitBreakerTest {
     assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
   }
 
+  /** A healthy window skips its writes; a failure must still stay for exactly the last N calls. */
+  @Test
+  void aFailureAfterALongHealthyStretchStaysForExactlyTheWindow() {
+    CircuitBreaker breaker = CircuitBreaker.of(config().failureRateThreshold(0.5).build(), clock);
+    calls(breaker, 1_000, 1);
+    assertThat(breaker.failureRate()).isEqualTo(0.1);
+    calls(breaker, 9, 0);
+    assertThat(breaker.failureRate()).as("the failure and the 9 calls after it").isEqualTo(0.1);
+    calls(breaker, 1, 0);
+    assertThat(breaker.failureRate()).as("the 10th call after it pushes it out").isZero();
+    calls(breaker, 7, 4);
+    assertThat(breaker.failureRate()).isEqualTo(0.4);
+    assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+    calls(breaker, 0, 1);
+    assertThat(breaker.state()).as("5 of the last 10 failed").isEqualTo(CircuitState.OPEN);
+  }
+
   @Test
   void theTimeWindowRollsWithTheClock() {
     CircuitBreaker breaker = CircuitBreaker.of(config().timeWindow(Duration.ofSeconds(10), 10).build(), clock);
