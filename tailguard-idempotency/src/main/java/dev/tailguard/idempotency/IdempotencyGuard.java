@@ -313,7 +313,11 @@ public final class IdempotencyGuard {
       return this;
     }
 
-    /** An extra format every key must match, e.g. a UUID. Default: any valid structured-field string. */
+    /**
+     * An extra format every key must match, such as {@link KeyFormats#uuid()} or {@link
+     * KeyFormats#atLeast(int)}; a key that fails it gets 400 and is never looked up. Default: any
+     * valid structured-field string.
+     */
     public Builder keyFormat(Predicate<String> keyFormat) {
       this.keyFormat = Objects.requireNonNull(keyFormat, "keyFormat");
       return this;
