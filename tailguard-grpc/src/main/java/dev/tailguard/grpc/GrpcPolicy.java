@@ -1,21 +1,22 @@
 package dev.tailguard.grpc;
 
+import dev.tailguard.AdapterBuilder;
 import dev.tailguard.CircuitBreaker;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.Pipeline;
 import dev.tailguard.RetryPolicy;
+import dev.tailguard.Timeout;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
 import io.grpc.Status;
 import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 
 /**
  * How {@link TailguardClientInterceptor} treats calls: retry or hedge (from core), which status
  * codes are worth another attempt, and how large a request may be to be kept for replay.
  *
- * <p>Defaults: one attempt, retryable code UNAVAILABLE only (gRFC A6's safe default), 1 MiB of
+ * <p>Defaults: one attempt, no breaker, no timeout, retryable code UNAVAILABLE only (gRFC A6's safe default), 1 MiB of
  * request kept for replay. {@link #SEED_CODES} is the design notes' set (UNKNOWN,
  * DEADLINE_EXCEEDED, UNAVAILABLE): retry those only for methods that are safe to run twice.
  * Immutable and thread-safe.
@@ -32,30 +33,23 @@ public final class GrpcPolicy {
   private final Set<Status.Code> retryableCodes;
   private final long maxReplayBytes;
   private final CircuitBreaker breaker;
+  private final Timeout timeout;
   private final Clock clock;
   private final Scheduler scheduler;
   private final Pipeline pipeline;
   private final Pipeline single;
 
   private GrpcPolicy(Builder b) {
-    this.retry = b.retry;
-    this.hedge = b.hedge;
+    this.retry = b.retryPolicy();
+    this.hedge = b.hedgePolicy();
     this.retryableCodes = Set.copyOf(b.retryableCodes);
     this.maxReplayBytes = b.maxReplayBytes;
-    this.breaker = b.breaker;
-    this.clock = b.clock;
-    this.scheduler = b.scheduler;
-    Pipeline.Builder guards = guards();
-    this.single = guards.build();
-    this.pipeline = hedge != null ? guards().hedge(hedge).build() : retry != null ? guards().retry(retry).build() : single;
-  }
-
-  private Pipeline.Builder guards() {
-    Pipeline.Builder guards = Pipeline.builder().clock(clock).scheduler(scheduler);
-    if (breaker != null) {
-      guards.circuitBreaker(breaker);
-    }
-    return guards;
+    this.breaker = b.circuitBreaker();
+    this.timeout = b.timeout();
+    this.clock = b.clock();
+    this.scheduler = b.scheduler();
+    this.single = b.guards().build();
+    this.pipeline = hedge != null ? b.guards().hedge(hedge).build() : retry != null ? b.guards().retry(retry).build() : single;
   }
 
   /** Starts a builder with the defaults above. */
@@ -65,15 +59,19 @@ public final class GrpcPolicy {
 
   /** A builder holding this policy's settings. */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.retry = retry;
-    b.hedge = hedge;
-    b.retryableCodes = EnumSet.noneOf(Status.Code.class);
-    b.retryableCodes.addAll(retryableCodes);
-    b.maxReplayBytes = maxReplayBytes;
-    b.breaker = breaker;
-    b.clock = clock;
-    b.scheduler = scheduler;
+    Builder b = new Builder().clock(clock).scheduler(scheduler).retryableCodes(retryableCodes).maxReplayBytes(maxReplayBytes);
+    if (retry != null) {
+      b.retry(retry);
+    }
+    if (hedge != null) {
+      b.hedge(hedge);
+    }
+    if (breaker != null) {
+      b.circuitBreaker(breaker);
+    }
+    if (timeout != null) {
+      b.timeout(timeout);
+    }
     return b;
   }
 
@@ -114,29 +112,24 @@ public final class GrpcPolicy {
     return "GrpcPolicy{" + (hedge != null ? hedge : retry) + ", codes=" + retryableCodes + ", maxReplayBytes=" + maxReplayBytes + "}";
   }
 
-  /** Builds a {@link GrpcPolicy}. Not thread-safe. */
-  public static final class Builder {
-    private RetryPolicy retry;
-    private HedgePolicy hedge;
+  /**
+   * Builds a {@link GrpcPolicy}. Retry, circuit breaker, timeout, clock and scheduler are set as in
+   * every adapter ({@link AdapterBuilder}); a timed-out attempt is cancelled and counts as
+   * DEADLINE_EXCEEDED. Not thread-safe.
+   */
+  public static final class Builder extends AdapterBuilder<Builder> {
     private Set<Status.Code> retryableCodes = EnumSet.of(Status.Code.UNAVAILABLE);
     private long maxReplayBytes = 1 << 20;
-    private CircuitBreaker breaker;
-    private Clock clock = Clock.system();
-    private Scheduler scheduler = Scheduler.system();
 
     private Builder() {}
 
-    /** Retries under {@code policy}; clears any hedge policy. */
-    public Builder retry(RetryPolicy policy) {
-      this.retry = Objects.requireNonNull(policy, "retry");
-      this.hedge = null;
-      return this;
-    }
-
-    /** Hedges under {@code policy}; clears any retry policy. Only for methods safe to run twice. */
+    /**
+     * Hedges under {@code policy}. Only for methods that are safe to run twice.
+     *
+     * @throws IllegalStateException if a retry policy is set (one or the other)
+     */
     public Builder hedge(HedgePolicy policy) {
-      this.hedge = Objects.requireNonNull(policy, "hedge");
-      this.retry = null;
+      useHedge(policy);
       return this;
     }
 
@@ -163,24 +156,6 @@ public final class GrpcPolicy {
         throw new IllegalArgumentException("maxReplayBytes must be >= 0: " + bytes);
       }
       this.maxReplayBytes = bytes;
-      return this;
-    }
-
-    /** Guards every attempt with {@code breaker}. Default: none. */
-    public Builder circuitBreaker(CircuitBreaker breaker) {
-      this.breaker = Objects.requireNonNull(breaker, "circuitBreaker");
-      return this;
-    }
-
-    /** The clock for backoff and deadlines. Default {@link Clock#system()}. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** The scheduler for waits, hedges and timeouts. Default {@link Scheduler#system()}. */
-    public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -42,7 +42,10 @@ import java.util.function.Function;
 public final class TailguardClientInterceptor implements ClientInterceptor {
   /** Replaces the channel's policy for one call: {@code stub.withOption(POLICY, policy)}. */
   public static final CallOptions.Key<GrpcPolicy> POLICY = CallOptions.Key.create("tailguard.policy");
-  /** Overrides the retry policy's max attempts for one call, as the design notes' {@code WithMax(3)}. */
+  /**
+   * Overrides the policy's max attempts for one call, as the design notes' {@code WithMax(3)}: the
+   * retry's, or the hedge's for a hedged method. A method without a policy gets a retry.
+   */
   public static final CallOptions.Key<Integer> MAX_ATTEMPTS = CallOptions.Key.create("tailguard.maxAttempts");
 
   private final Function<String, GrpcPolicy> policies;
@@ -85,6 +88,10 @@ public final class TailguardClientInterceptor implements ClientInterceptor {
     }
     if (maxAttempts == null || chosen == null) {
       return chosen;
+    }
+    // A hedged method stays hedged, with the caller's number of attempts.
+    if (chosen.hedge() != null) {
+      return chosen.toBuilder().hedge(chosen.hedge().toBuilder().maxAttempts(maxAttempts).build()).build();
     }
     RetryPolicy base = chosen.retry() != null ? chosen.retry() : RetryPolicy.builder().build();
     return chosen.toBuilder().retry(base.toBuilder().maxAttempts(maxAttempts).build()).build();

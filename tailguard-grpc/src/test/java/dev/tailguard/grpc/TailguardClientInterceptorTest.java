@@ -103,10 +103,7 @@ class TailguardClientInterceptorTest {
         throw new RuntimeException(e);
       }
     });
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (clock.pendingTasks() == 0 && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-    }
+    awaitPendingTimer();
     assertThat(clock.nextTaskDelay()).hasValue(Duration.ofMillis(250));
     clock.advance(Duration.ofMillis(250));
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("pong");
@@ -130,6 +127,14 @@ class TailguardClientInterceptorTest {
 
     assertThat(call(inProcess(service, policy), "ping")).isEqualTo("pong");
     awaitServerCancelled(service, 0);
+  }
+
+  /** The call runs on another thread; wait, bounded, until it has set its timer on the fake clock. */
+  private void awaitPendingTimer() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (clock.pendingTasks() == 0 && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+    }
   }
 
   /** The server learns of a cancellation asynchronously; wait for it, bounded. */
@@ -228,6 +233,43 @@ class TailguardClientInterceptorTest {
     String answer = ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withOption(TailguardClientInterceptor.MAX_ATTEMPTS, 3), "ping");
     assertThat(answer).isEqualTo("pong");
     assertThat(service.calls()).isEqualTo(3);
+  }
+
+  /** Regression: a per-call MAX_ATTEMPTS once turned a hedged method into a retried one, which waits out a hung attempt. */
+  @Test
+  void maxAttemptsPerCallKeepsAHedgedMethodHedged() throws Exception {
+    EchoService service = new EchoService(hang(), hang(), ok("third"));
+    GrpcPolicy policy = GrpcPolicy.builder().hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(20))).maxAttempts(2).build()).build();
+    String answer = ClientCalls.blockingUnaryCall(inProcess(service, policy), UNARY,
+        CallOptions.DEFAULT.withOption(TailguardClientInterceptor.MAX_ATTEMPTS, 3), "ping");
+    assertThat(answer).isEqualTo("third");
+    assertThat(service.previousAttempts).containsExactly("null", "1", "2");
+    awaitServerCancelled(service, 0);
+    awaitServerCancelled(service, 1);
+  }
+
+  @Test
+  void aTimeoutCancelsAHungAttemptAndTheRetryAnswers() throws Exception {
+    EchoService service = new EchoService(hang(), ok("pong"));
+    GrpcPolicy policy = retrying(2).retryableCodes(GrpcPolicy.SEED_CODES)
+        .timeout(dev.tailguard.Timeout.of(Duration.ofMillis(100))).clock(clock).scheduler(clock).build();
+    Channel channel = inProcess(service, policy);
+    CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> call(channel, "ping"));
+    awaitPendingTimer();
+    assertThat(clock.nextTaskDelay()).hasValue(Duration.ofMillis(100));
+    clock.advance(Duration.ofMillis(100));
+    assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("pong");
+    awaitServerCancelled(service, 0);
+    assertThat(service.previousAttempts).containsExactly("null", "1");
+  }
+
+  @Test
+  void retryAndHedgeAreOneOrTheOther() {
+    HedgePolicy hedge = HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(5))).build();
+    assertThatThrownBy(() -> retrying(2).hedge(hedge))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("an adapter retries or hedges");
+    assertThatThrownBy(() -> GrpcPolicy.builder().hedge(hedge).retry(RetryPolicy.builder().build()))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("an adapter retries or hedges");
   }
 
   @Test

@@ -1,12 +1,10 @@
 package dev.tailguard.http;
 
-import dev.tailguard.CircuitBreaker;
+import dev.tailguard.AdapterBuilder;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.Pipeline;
 import dev.tailguard.RetryPolicy;
-import dev.tailguard.Timeout;
 import dev.tailguard.time.Clock;
-import dev.tailguard.time.Scheduler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Authenticator;
@@ -139,35 +137,25 @@ public final class ResilientHttpClient extends HttpClient {
     this.maxDrainBytes = b.maxDrainBytes;
     this.attemptCountHeader = b.attemptCountHeader;
     this.wallClock = b.wallClock;
-    this.clock = b.clock;
+    this.clock = b.clock();
     this.onBodyNotReplayable = b.onBodyNotReplayable;
-    this.single = new Mode(guards(b).build(), false, false, 1);
-    if (b.hedge != null) {
-      this.safe = new Mode(guards(b).hedge(b.hedge).build(), true, true, b.hedge.maxAttempts());
+    HedgePolicy hedge = b.hedgePolicy();
+    RetryPolicy retry = b.retryPolicy();
+    // Every mode shares the breaker and the timeout; the retry or hedge differs per mode.
+    this.single = new Mode(b.guards().build(), false, false, 1);
+    if (hedge != null) {
+      this.safe = new Mode(b.guards().hedge(hedge).build(), true, true, hedge.maxAttempts());
       // Requests that may not be hedged still deserve a retry when they never left the client.
-      RetryPolicy connectRetry = RetryPolicy.builder().maxAttempts(2).admission(b.hedge.admission()).build();
-      Pipeline.Builder unsafeGuards = guards(b).retry(connectRetry);
-      this.unsafe = new Mode(unsafeGuards.build(), true, false, 2);
-    } else if (b.retry != null && b.retry.maxAttempts() > 1) {
-      this.safe = new Mode(guards(b).retry(b.retry).build(), true, false, b.retry.maxAttempts());
+      RetryPolicy connectRetry = RetryPolicy.builder().maxAttempts(2).admission(hedge.admission()).build();
+      this.unsafe = new Mode(b.guards().retry(connectRetry).build(), true, false, 2);
+    } else if (retry != null && retry.maxAttempts() > 1) {
+      this.safe = new Mode(b.guards().retry(retry).build(), true, false, retry.maxAttempts());
       this.unsafe = safe;
     } else {
       this.safe = single;
       this.unsafe = single;
     }
     this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
-  }
-
-  /** A pipeline builder with the breaker and timeout every mode shares; retry or hedge is added per mode. */
-  private static Pipeline.Builder guards(Builder b) {
-    Pipeline.Builder guards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler);
-    if (b.breaker != null) {
-      guards.circuitBreaker(b.breaker);
-    }
-    if (b.timeout != null) {
-      guards.timeout(b.timeout);
-    }
-    return guards;
   }
 
   /** Starts a builder: no retries, no hedging, the default {@code HttpClient}. */
@@ -407,21 +395,18 @@ public final class ResilientHttpClient extends HttpClient {
         + ", autoIdempotencyKey=" + autoIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
   }
 
-  /** Builds a {@link ResilientHttpClient}. Not thread-safe. */
-  public static final class Builder {
+  /**
+   * Builds a {@link ResilientHttpClient}. Retry, circuit breaker, timeout, clock and scheduler are
+   * set as in every adapter ({@link AdapterBuilder}). Not thread-safe.
+   */
+  public static final class Builder extends AdapterBuilder<Builder> {
     private HttpClient client;
-    private RetryPolicy retry;
-    private HedgePolicy hedge;
-    private CircuitBreaker breaker;
-    private Timeout timeout;
     private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
     private Boolean autoIdempotencyKey;
     private long maxReplayBytes = 1 << 20;
     private long maxDrainBytes = 64 << 10;
     private String attemptCountHeader;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
-    private Clock clock = Clock.system();
-    private Scheduler scheduler = Scheduler.system();
     private Consumer<BodyNotReplayableEvent> onBodyNotReplayable = event -> {};
 
     private Builder() {}
@@ -438,41 +423,13 @@ public final class ResilientHttpClient extends HttpClient {
     }
 
     /**
-     * Retries under {@code policy}.
-     *
-     * @throws IllegalStateException if a hedge policy is set (one or the other)
-     */
-    public Builder retry(RetryPolicy policy) {
-      if (hedge != null) {
-        throw new IllegalStateException("hedge is already set to " + hedge + ": a client retries or hedges");
-      }
-      this.retry = Objects.requireNonNull(policy, "retry");
-      return this;
-    }
-
-    /**
      * Hedges retry-safe requests under {@code policy}. Requests that are not safe to send twice
      * are sent once, retried only when they never left the client.
      *
      * @throws IllegalStateException if a retry policy is set (one or the other)
      */
     public Builder hedge(HedgePolicy policy) {
-      if (retry != null) {
-        throw new IllegalStateException("retry is already set to " + retry + ": a client retries or hedges");
-      }
-      this.hedge = Objects.requireNonNull(policy, "hedge");
-      return this;
-    }
-
-    /** Guards every attempt with {@code breaker}. Default: none. */
-    public Builder circuitBreaker(CircuitBreaker breaker) {
-      this.breaker = Objects.requireNonNull(breaker, "circuitBreaker");
-      return this;
-    }
-
-    /** Limits each attempt to {@code timeout}; a timed-out exchange is aborted. Default: none. */
-    public Builder timeout(Timeout timeout) {
-      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      useHedge(policy);
       return this;
     }
 
@@ -537,18 +494,6 @@ public final class ResilientHttpClient extends HttpClient {
     /** The wall clock HTTP-date hints are read against. Default: {@code Clock.systemUTC()}. */
     public Builder wallClock(java.time.Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
-      return this;
-    }
-
-    /** The clock for backoff, deadlines and timing. Default {@link Clock#system()}. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** The scheduler for waits and timeouts. Default {@link Scheduler#system()}. */
-    public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -1,13 +1,12 @@
 package dev.tailguard.okhttp;
 
+import dev.tailguard.AdapterBuilder;
 import dev.tailguard.AttemptCallable;
-import dev.tailguard.CircuitBreaker;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.Pipeline;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.TailguardException;
-import dev.tailguard.Timeout;
 import dev.tailguard.http.HttpServerHints;
 import dev.tailguard.http.HttpStatusPolicy;
 import dev.tailguard.http.Idempotency;
@@ -15,8 +14,6 @@ import dev.tailguard.http.NeverSent;
 import dev.tailguard.http.NotRetriedException;
 import dev.tailguard.http.Redaction;
 import dev.tailguard.http.TailguardHttpException;
-import dev.tailguard.time.Clock;
-import dev.tailguard.time.Scheduler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Locale;
@@ -69,26 +66,16 @@ public final class TailguardInterceptor implements Interceptor {
   private final boolean repeats;
 
   private TailguardInterceptor(Builder b) {
-    Pipeline.Builder guards = guards(b);
-    this.single = guards.build();
-    this.retrying = b.retry != null ? guards(b).retry(b.retry).build() : single;
-    this.hedging = b.hedge != null ? guards(b).hedge(b.hedge).build() : null;
+    RetryPolicy retry = b.retryPolicy();
+    HedgePolicy hedge = b.hedgePolicy();
+    this.single = b.guards().build();
+    this.retrying = retry != null ? b.guards().retry(retry).build() : single;
+    this.hedging = hedge != null ? b.guards().hedge(hedge).build() : null;
     this.hedgeClient = b.hedgeClient;
     this.statuses = b.statuses;
-    this.repeats = (b.retry != null && b.retry.maxAttempts() > 1) || b.hedge != null;
+    this.repeats = (retry != null && retry.maxAttempts() > 1) || hedge != null;
     this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : repeats;
     this.wallClock = b.wallClock;
-  }
-
-  private static Pipeline.Builder guards(Builder b) {
-    Pipeline.Builder guards = Pipeline.builder().clock(b.clock).scheduler(b.scheduler);
-    if (b.breaker != null) {
-      guards.circuitBreaker(b.breaker);
-    }
-    if (b.timeout != null) {
-      guards.timeout(b.timeout);
-    }
-    return guards;
   }
 
   /** Starts a builder: no retries, no hedging. */
@@ -187,33 +174,18 @@ public final class TailguardInterceptor implements Interceptor {
     }
   }
 
-  /** Builds a {@link TailguardInterceptor}. Not thread-safe. */
-  public static final class Builder {
-    private RetryPolicy retry;
-    private HedgePolicy hedge;
+  /**
+   * Builds a {@link TailguardInterceptor}. Retry, circuit breaker, timeout, clock and scheduler are
+   * set as in every adapter ({@link AdapterBuilder}); a retry re-runs the rest of the chain on the
+   * calling thread, and without a timeout OkHttp's own timeouts apply. Not thread-safe.
+   */
+  public static final class Builder extends AdapterBuilder<Builder> {
     private OkHttpClient hedgeClient;
-    private CircuitBreaker breaker;
-    private Timeout timeout;
     private HttpStatusPolicy statuses = HttpStatusPolicy.defaults();
     private Boolean autoIdempotencyKey;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
-    private Clock clock = Clock.system();
-    private Scheduler scheduler = Scheduler.system();
 
     private Builder() {}
-
-    /**
-     * Retries under {@code policy}, re-running the rest of the chain on the calling thread.
-     *
-     * @throws IllegalStateException if a hedge policy is set (one or the other)
-     */
-    public Builder retry(RetryPolicy policy) {
-      if (hedge != null) {
-        throw new IllegalStateException("hedge is already set to " + hedge + ": an interceptor retries or hedges");
-      }
-      this.retry = Objects.requireNonNull(policy, "retry");
-      return this;
-    }
 
     /**
      * Hedges retry-safe calls under {@code policy}: each attempt is a separate call on {@code
@@ -223,23 +195,9 @@ public final class TailguardInterceptor implements Interceptor {
      * @throws IllegalStateException if a retry policy is set (one or the other)
      */
     public Builder hedge(HedgePolicy policy, OkHttpClient base) {
-      if (retry != null) {
-        throw new IllegalStateException("retry is already set to " + retry + ": an interceptor retries or hedges");
-      }
-      this.hedge = Objects.requireNonNull(policy, "hedge");
-      this.hedgeClient = Objects.requireNonNull(base, "base");
-      return this;
-    }
-
-    /** Guards every attempt with {@code breaker}. Default: none. */
-    public Builder circuitBreaker(CircuitBreaker breaker) {
-      this.breaker = Objects.requireNonNull(breaker, "circuitBreaker");
-      return this;
-    }
-
-    /** Limits each attempt to {@code timeout}. Default: none (OkHttp's own timeouts apply). */
-    public Builder timeout(Timeout timeout) {
-      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(base, "base");
+      useHedge(policy);
+      this.hedgeClient = base;
       return this;
     }
 
@@ -258,18 +216,6 @@ public final class TailguardInterceptor implements Interceptor {
     /** The wall clock HTTP-date hints are read against. Default {@code Clock.systemUTC()}. */
     public Builder wallClock(java.time.Clock wallClock) {
       this.wallClock = Objects.requireNonNull(wallClock, "wallClock");
-      return this;
-    }
-
-    /** The clock for backoff and deadlines. Default {@link Clock#system()}. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    /** The scheduler for hedges and timeouts. Default {@link Scheduler#system()}. */
-    public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.EventListener;
@@ -26,8 +28,10 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.QueueDispatcher;
 import okhttp3.mockwebserver.RecordedRequest;
 import okhttp3.mockwebserver.SocketPolicy;
 import okio.Buffer;
@@ -143,14 +147,41 @@ class TailguardInterceptorTest {
     assertThat(keys).containsOnly(keys.get(0));
   }
 
+  /**
+   * MockWebServer takes the disconnecting response off its queue only after the client has seen
+   * the disconnect, so a retry that connects at once can be served the same disconnect (1 run in
+   * about 40 here). The retry waits, bounded, until the server has taken it.
+   */
   @Test
   void disconnectDuringTheRequestBody_ofAPut_isRetriedWithTheWholeBody() throws Exception {
-    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_DURING_REQUEST_BODY));
-    server.enqueue(new MockResponse().setBody("stored"));
+    QueueDispatcher queue = new QueueDispatcher();
+    AtomicInteger dispatched = new AtomicInteger();
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        MockResponse response = queue.dispatch(request);
+        dispatched.incrementAndGet();
+        return response;
+      }
+
+      @Override
+      public MockResponse peek() {
+        return queue.peek();
+      }
+    });
+    queue.enqueueResponse(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_DURING_REQUEST_BODY));
+    queue.enqueueResponse(new MockResponse().setBody("stored"));
     String payload = "p".repeat(64 * 1024);
     Request put = new Request.Builder().url(server.url("/doc")).put(RequestBody.create(payload, TEXT)).build();
+    RetryPolicy afterTheServerMovedOn = policy(2).onRetry(event -> {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (dispatched.get() < 1 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(100_000);
+      }
+    }).build();
+    OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder().clock(clock).scheduler(clock).retry(afterTheServerMovedOn).build());
 
-    try (Response response = retrying(2).newCall(put).execute()) {
+    try (Response response = client.newCall(put).execute()) {
       assertThat(response.body().string()).isEqualTo("stored");
     }
     server.takeRequest(5, TimeUnit.SECONDS);
