@@ -93,10 +93,11 @@ import javax.net.ssl.SSLParameters;
  *
  * Hedges, and every attempt of {@code sendAsync}, go through {@code HttpClient.sendAsync}, which
  * completes each response on {@code CompletableFuture}'s default executor. With fewer than three
- * CPUs the common pool's parallelism is 1 and that executor starts a new thread per response;
- * on two cores this roughly doubled the CPU cost of a hedged exchange in the lab. Start such
- * JVMs with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} (or more); the
- * {@code tailguard-lab} CLI sets it for itself.
+ * CPUs the common pool's parallelism is 1, and on JDK 17 that executor then starts a new thread
+ * per response (JDK 25 uses the common pool regardless); on two cores this made a hedged
+ * exchange cost about 1.6 times the CPU in the lab. Start such JVMs with {@code
+ * -Djava.util.concurrent.ForkJoinPool.common.parallelism=2} (or more); the {@code tailguard-lab}
+ * CLI sets it for itself.
  *
  * <h2>Failures</h2>
  *
