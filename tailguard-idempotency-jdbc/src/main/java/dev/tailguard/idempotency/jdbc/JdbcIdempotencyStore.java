@@ -40,7 +40,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final String IN_PROGRESS = "IN_PROGRESS";
   private static final String COMPLETED = "COMPLETED";
-  /** Re-reads after losing a race to a concurrent delete or takeover. */
+  /** Rounds of a claim, or runs of a statement, after losing a race, a deadlock or a serialization check. */
   private static final int MAX_ROUNDS = 5;
 
   private final DataSource dataSource;
@@ -98,14 +98,21 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       for (int round = 0; round < MAX_ROUNDS; round++) {
         long now = clock.millis();
         String token = UUID.randomUUID().toString();
-        if (insert(connection, scope, keyHash, fingerprint, token, now + lease.toMillis(), now + retention.toMillis())) {
-          return Claim.claimed(token, null);
+        try {
+          if (insert(connection, scope, keyHash, fingerprint, token, now + lease.toMillis(), now + retention.toMillis())) {
+            return Claim.claimed(token, null);
+          }
+          Claim existing = existing(connection, scope, keyHash, fingerprint, lease, now);
+          if (existing != null) {
+            return existing;
+          }
+        } catch (SQLException failure) {
+          // A deadlock victim (InnoDB, under many racing inserts of one key) was rolled back whole.
+          if (!rolledBack(failure) || round == MAX_ROUNDS - 1) {
+            throw failure;
+          }
         }
-        Claim existing = existing(connection, scope, keyHash, fingerprint, lease, now);
-        if (existing != null) {
-          return existing;
-        }
-        // The row vanished (released, reaped) or was taken over between our statements: go again.
+        // The row vanished (released, reaped), was taken over, or our statement lost a deadlock: go again.
       }
       // Only a pathological churn on one key gets here; the request may retry.
       return Claim.inProgress();
@@ -202,18 +209,18 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     String sql = "UPDATE " + table + " SET state = '" + COMPLETED + "', lock_token = NULL, lease_until = NULL,"
         + " response_status = ?, response_headers = ?, response_body = ?, expires_at = ?"
         + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
-    try (Connection connection = dataSource.getConnection(); PreparedStatement update = connection.prepareStatement(sql)) {
-      update.setInt(1, response.status());
-      update.setString(2, HeaderLines.encode(response.headers()));
-      update.setBytes(3, response.body());
-      update.setLong(4, clock.millis() + retention.toMillis());
-      update.setString(5, scope);
-      update.setString(6, keyHash);
-      update.setString(7, token);
-      return update.executeUpdate() == 1;
-    } catch (SQLException failure) {
-      throw unavailable("complete", failure);
-    }
+    return runAgainIfRolledBack("complete", connection -> {
+      try (PreparedStatement update = connection.prepareStatement(sql)) {
+        update.setInt(1, response.status());
+        update.setString(2, HeaderLines.encode(response.headers()));
+        update.setBytes(3, response.body());
+        update.setLong(4, clock.millis() + retention.toMillis());
+        update.setString(5, scope);
+        update.setString(6, keyHash);
+        update.setString(7, token);
+        return update.executeUpdate() == 1;
+      }
+    });
   }
 
   @Override
@@ -221,40 +228,65 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       throws StoreUnavailableException {
     String sql = "UPDATE " + table + " SET recovery_point = ?, lease_until = ?"
         + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
-    try (Connection connection = dataSource.getConnection(); PreparedStatement update = connection.prepareStatement(sql)) {
-      update.setString(1, phase);
-      update.setLong(2, clock.millis() + lease.toMillis());
-      update.setString(3, scope);
-      update.setString(4, keyHash);
-      update.setString(5, token);
-      return update.executeUpdate() == 1;
-    } catch (SQLException failure) {
-      throw unavailable("recordPhase", failure);
-    }
+    return runAgainIfRolledBack("recordPhase", connection -> {
+      try (PreparedStatement update = connection.prepareStatement(sql)) {
+        update.setString(1, phase);
+        update.setLong(2, clock.millis() + lease.toMillis());
+        update.setString(3, scope);
+        update.setString(4, keyHash);
+        update.setString(5, token);
+        return update.executeUpdate() == 1;
+      }
+    });
   }
 
   @Override
   public boolean release(String scope, String keyHash, String token) throws StoreUnavailableException {
     String sql = "DELETE FROM " + table + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
-    try (Connection connection = dataSource.getConnection(); PreparedStatement delete = connection.prepareStatement(sql)) {
-      delete.setString(1, scope);
-      delete.setString(2, keyHash);
-      delete.setString(3, token);
-      return delete.executeUpdate() == 1;
-    } catch (SQLException failure) {
-      throw unavailable("release", failure);
-    }
+    return runAgainIfRolledBack("release", connection -> {
+      try (PreparedStatement delete = connection.prepareStatement(sql)) {
+        delete.setString(1, scope);
+        delete.setString(2, keyHash);
+        delete.setString(3, token);
+        return delete.executeUpdate() == 1;
+      }
+    });
   }
 
   @Override
   public int reapExpired() throws StoreUnavailableException {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE expires_at < ?")) {
-      delete.setLong(1, clock.millis());
-      return delete.executeUpdate();
-    } catch (SQLException failure) {
-      throw unavailable("reapExpired", failure);
+    return runAgainIfRolledBack("reapExpired", connection -> {
+      try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE expires_at < ?")) {
+        delete.setLong(1, clock.millis());
+        return delete.executeUpdate();
+      }
+    });
+  }
+
+  /** One auto-committed statement on a connection of its own. */
+  private interface StoreStatement<R> {
+    R run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code statement}, again when the database rolled it back (a deadlock victim, a
+   * serialization failure): rolled back, it did nothing, so running it again is safe.
+   */
+  private <R> R runAgainIfRolledBack(String operation, StoreStatement<R> statement) throws StoreUnavailableException {
+    for (int round = 1; ; round++) {
+      try (Connection connection = dataSource.getConnection()) {
+        return statement.run(connection);
+      } catch (SQLException failure) {
+        if (!rolledBack(failure) || round >= MAX_ROUNDS) {
+          throw unavailable(operation, failure);
+        }
+      }
     }
+  }
+
+  /** SQLState class 40, transaction rollback: deadlock (MySQL/MariaDB 40001, PostgreSQL 40P01) or serialization failure. */
+  private static boolean rolledBack(SQLException failure) {
+    return failure.getSQLState() != null && failure.getSQLState().startsWith("40");
   }
 
   private static byte[] nonNull(byte[] bytes) {
