@@ -25,6 +25,7 @@ import okhttp3.ConnectionPool;
 import okhttp3.EventListener;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -259,6 +260,46 @@ class TailguardInterceptorTest {
     assertThat(failedCalls).as("the loser's call was cancelled, not left to read 10 MB")
         .singleElement().satisfies(call -> assertThat(call.isCanceled()).isTrue());
     assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  /** Over HTTP/2 a loser is one cancelled stream: the hedge and the next call share its connection. */
+  @Test
+  void overHttp2TheLoserIsOneCancelledStreamOnASharedConnection() throws Exception {
+    MockWebServer h2 = new MockWebServer();
+    h2.setProtocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE));
+    h2.start(java.net.InetAddress.getLoopbackAddress(), 0);
+    try {
+      h2.enqueue(new MockResponse().setBody("slow").setHeadersDelay(1, TimeUnit.SECONDS));
+      h2.enqueue(new MockResponse().setBody("fast"));
+      h2.enqueue(new MockResponse().setBody("next"));
+      List<Call> failedCalls = new CopyOnWriteArrayList<>();
+      OkHttpClient observed = base.newBuilder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE)).eventListener(new EventListener() {
+        @Override
+        public void callFailed(Call call, IOException failure) {
+          failedCalls.add(call);
+        }
+      }).build();
+      OkHttpClient client = TailguardOkHttp.hedging(observed, HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(50))).build());
+      Request request = new Request.Builder().url(h2.url("/")).build();
+
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string()).isEqualTo("fast");
+        assertThat(response.protocol()).isEqualTo(Protocol.H2_PRIOR_KNOWLEDGE);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (failedCalls.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(failedCalls).as("the loser's stream was cancelled").singleElement().satisfies(call -> assertThat(call.isCanceled()).isTrue());
+      try (Response response = client.newCall(request).execute()) {
+        assertThat(response.body().string()).isEqualTo("next");
+      }
+      for (int i = 0; i < 3; i++) {
+        assertThat(h2.takeRequest(5, TimeUnit.SECONDS).getSequenceNumber()).as("stream %s on the one connection", i).isEqualTo(i);
+      }
+    } finally {
+      h2.shutdown();
+    }
   }
 
   @Test
