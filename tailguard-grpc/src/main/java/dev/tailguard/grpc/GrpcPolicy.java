@@ -103,6 +103,11 @@ public final class GrpcPolicy {
     return single;
   }
 
+  /** The per-attempt timeout of the pipeline, or null. */
+  Timeout timeout() {
+    return timeout;
+  }
+
   Clock clock() {
     return clock;
   }

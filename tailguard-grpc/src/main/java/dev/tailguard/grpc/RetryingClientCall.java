@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.CancellationException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -135,11 +136,23 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     return replayable && policy.retryableCodes().contains(outcome.status.getCode()) ? Verdict.RETRYABLE : Verdict.NON_RETRYABLE;
   }
 
+  /** The shorter of the retry's per-attempt allowance and the pipeline's timeout; -1 for none. */
+  private long attemptTimeoutNanos(AttemptContext context) {
+    long retry = context.timeout().map(Duration::toNanos).orElse(-1L);
+    long pipeline = policy.timeout() == null ? -1 : policy.timeout().duration().toNanos();
+    if (retry < 0 || pipeline < 0) {
+      return Math.max(retry, pipeline);
+    }
+    return Math.min(retry, pipeline);
+  }
+
   private CompletableFuture<AttemptOutcome<RespT>> startAttempt(AttemptContext context) {
     CallOptions options = callOptions;
-    if (context.timeout().isPresent()) {
-      // Per-attempt deadline = min(per-attempt timeout, the call's remaining deadline).
-      Deadline attemptDeadline = Deadline.after(context.timeout().get().toNanos(), TimeUnit.NANOSECONDS);
+    long attemptNanos = attemptTimeoutNanos(context);
+    if (attemptNanos >= 0) {
+      // Per-attempt deadline = min(per-attempt timeout, the call's remaining deadline), sent to the
+      // server as grpc-timeout so that it can stop the work too.
+      Deadline attemptDeadline = Deadline.after(attemptNanos, TimeUnit.NANOSECONDS);
       Deadline callDeadline = callOptions.getDeadline();
       options = options.withDeadline(callDeadline == null ? attemptDeadline : attemptDeadline.minimum(callDeadline));
     }

@@ -91,6 +91,8 @@ final class EchoService {
   private final AtomicInteger calls = new AtomicInteger();
   final List<String> previousAttempts = new CopyOnWriteArrayList<>();
   final List<Integer> cancelledCalls = new CopyOnWriteArrayList<>();
+  /** Each call's deadline as the server saw it (grpc-timeout), or null. */
+  final List<io.grpc.Deadline> deadlines = new CopyOnWriteArrayList<>();
   final List<String> requests = new CopyOnWriteArrayList<>();
 
   EchoService(Step... script) {
@@ -120,6 +122,7 @@ final class EchoService {
     int n = calls.getAndIncrement();
     requests.add(request);
     Context.current().addListener(context -> cancelledCalls.add(n), Runnable::run);
+    deadlines.add(Context.current().getDeadline());
     script.get(Math.min(n, script.size() - 1)).run(request, responses);
   }
 }

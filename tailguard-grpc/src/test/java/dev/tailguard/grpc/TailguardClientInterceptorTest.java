@@ -249,11 +249,12 @@ class TailguardClientInterceptorTest {
     awaitServerCancelled(service, 1);
   }
 
+  /** The timeout runs on the fake clock; it is long so that its real-time twin, the deadline sent to the server, never fires first. */
   @Test
   void aTimeoutCancelsAHungAttemptAndTheRetryAnswers() throws Exception {
     EchoService service = new EchoService(hang(), ok("pong"));
     GrpcPolicy policy = retrying(2).retryableCodes(GrpcPolicy.SEED_CODES)
-        .timeout(dev.tailguard.Timeout.of(Duration.ofMillis(100))).clock(clock).scheduler(clock).build();
+        .timeout(dev.tailguard.Timeout.of(Duration.ofSeconds(60))).clock(clock).scheduler(clock).build();
     Channel channel = inProcess(service, policy);
     CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> call(channel, "ping"));
     awaitPendingTimer();
@@ -262,11 +263,13 @@ class TailguardClientInterceptorTest {
     while (service.calls() == 0 && System.nanoTime() < deadline) {
       java.util.concurrent.locks.LockSupport.parkNanos(100_000);
     }
-    assertThat(clock.nextTaskDelay()).hasValue(Duration.ofMillis(100));
-    clock.advance(Duration.ofMillis(100));
+    assertThat(clock.nextTaskDelay()).hasValue(Duration.ofSeconds(60));
+    clock.advance(Duration.ofSeconds(60));
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("pong");
     awaitServerCancelled(service, 0);
     assertThat(service.previousAttempts).containsExactly("null", "1");
+    assertThat(service.deadlines).as("the timeout reaches the server as each attempt's deadline")
+        .hasSize(2).doesNotContainNull();
   }
 
   @Test
