@@ -435,11 +435,15 @@ public final class HedgeExecution<T> {
 
   // Guarded by lock. Marks the unsettled flights settled and returns them for cancelling.
   private List<Flight<T>> unsettledExcept(Flight<T> keep) {
-    List<Flight<T>> unsettled = new ArrayList<>(flights.size());
+    List<Flight<T>> unsettled = List.of();
     for (Flight<T> flight : flights) {
       if (flight != keep && !flight.settled) {
         flight.settled = true;
         running--;
+        // Most calls end with nothing else in flight: allocate only when there is a loser.
+        if (unsettled.isEmpty()) {
+          unsettled = new ArrayList<>(flights.size());
+        }
         unsettled.add(flight);
       }
     }
