@@ -14,6 +14,7 @@ import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.RetryBudget;
 import dev.tailguard.RetryPolicy;
+import dev.tailguard.testing.Eventually;
 import dev.tailguard.testing.FakeClock;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -131,18 +132,12 @@ class TailguardClientInterceptorTest {
 
   /** The call runs on another thread; wait, bounded, until it has set its timer on the fake clock. */
   private void awaitPendingTimer() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (clock.pendingTasks() == 0 && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-    }
+    assertThat(Eventually.holds(() -> clock.pendingTasks() > 0, Duration.ofSeconds(10))).as("a timer was set").isTrue();
   }
 
   /** The server learns of a cancellation asynchronously; wait for it, bounded. */
-  private static void awaitServerCancelled(EchoService service, int call) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!service.cancelledCalls.contains(call) && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+  private static void awaitServerCancelled(EchoService service, int call) {
+    Eventually.holds(() -> service.cancelledCalls.contains(call), Duration.ofSeconds(10));
     assertThat(service.cancelledCalls).as("call %s cancelled on the server", call).contains(call);
   }
 
@@ -259,10 +254,7 @@ class TailguardClientInterceptorTest {
     CompletableFuture<String> result = CompletableFuture.supplyAsync(() -> call(channel, "ping"));
     awaitPendingTimer();
     // Time out the first attempt only once the server has it, or the retry would be its first call.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (service.calls() == 0 && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-    }
+    assertThat(Eventually.holds(() -> service.calls() > 0, Duration.ofSeconds(10))).as("the server has the call").isTrue();
     assertThat(clock.nextTaskDelay()).hasValue(Duration.ofSeconds(60));
     clock.advance(Duration.ofSeconds(60));
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("pong");

@@ -2,6 +2,7 @@ package dev.tailguard.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tailguard.testing.Eventually;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -105,11 +105,8 @@ final class LoopbackHttpServer implements AutoCloseable {
   }
 
   /** Waits (bounded) until every exchange has finished; returns how many are still open. */
-  int awaitNoOpenExchanges(Duration limit) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (open.get() > 0 && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(5);
-    }
+  int awaitNoOpenExchanges(Duration limit) {
+    Eventually.holds(() -> open.get() == 0, limit);
     return open.get();
   }
 

@@ -8,6 +8,7 @@ import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.http.NotRetriedException;
+import dev.tailguard.testing.Eventually;
 import dev.tailguard.testing.FakeClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.EventListener;
@@ -174,12 +174,7 @@ class TailguardInterceptorTest {
     queue.enqueueResponse(new MockResponse().setBody("stored"));
     String payload = "p".repeat(64 * 1024);
     Request put = new Request.Builder().url(server.url("/doc")).put(RequestBody.create(payload, TEXT)).build();
-    RetryPolicy afterTheServerMovedOn = policy(2).onRetry(event -> {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (dispatched.get() < 1 && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(100_000);
-      }
-    }).build();
+    RetryPolicy afterTheServerMovedOn = policy(2).onRetry(event -> Eventually.holds(() -> dispatched.get() >= 1, Duration.ofSeconds(5))).build();
     OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder().clock(clock).scheduler(clock).retry(afterTheServerMovedOn).build());
 
     try (Response response = client.newCall(put).execute()) {
@@ -253,10 +248,7 @@ class TailguardInterceptorTest {
     try (Response response = client.newCall(get(server)).execute()) {
       assertThat(response.body().string()).isEqualTo("fast");
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (failedCalls.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Eventually.holds(() -> !failedCalls.isEmpty(), Duration.ofSeconds(10));
     assertThat(failedCalls).as("the loser's call was cancelled, not left to read 10 MB")
         .singleElement().satisfies(call -> assertThat(call.isCanceled()).isTrue());
     assertThat(server.getRequestCount()).isEqualTo(2);
@@ -286,10 +278,7 @@ class TailguardInterceptorTest {
         assertThat(response.body().string()).isEqualTo("fast");
         assertThat(response.protocol()).isEqualTo(Protocol.H2_PRIOR_KNOWLEDGE);
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (failedCalls.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      Eventually.holds(() -> !failedCalls.isEmpty(), Duration.ofSeconds(10));
       assertThat(failedCalls).as("the loser's stream was cancelled").singleElement().satisfies(call -> assertThat(call.isCanceled()).isTrue());
       try (Response response = client.newCall(request).execute()) {
         assertThat(response.body().string()).isEqualTo("next");
