@@ -38,6 +38,10 @@ class HttpHedgeScenarioTest {
       assertThat(num(row(rows, "model", model, "strategy", "adaptive"), "extraLoad")).isLessThan(0.2);
     }
     assertThat((String) result[1]).contains("every row ends with openExchanges = 0");
+    Map<String, Object> params = LabRunner.params(out.resolve("http-hedge.json"));
+    assertThat(params).as("wall-clock numbers name the machine they came from")
+        .containsEntry("cpus", Runtime.getRuntime().availableProcessors())
+        .containsKeys("jvm", "commonPoolParallelism");
   }
 
   @Test

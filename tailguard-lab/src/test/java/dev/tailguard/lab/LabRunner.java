@@ -35,6 +35,11 @@ final class LabRunner {
     return (List<Map<String, Object>>) ResultWriter.read(json).get("rows");
   }
 
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> params(Path json) throws Exception {
+    return (Map<String, Object>) ResultWriter.read(json).get("params");
+  }
+
   /** The one row whose fields equal the given key/value pairs. */
   static Map<String, Object> row(List<Map<String, Object>> rows, Object... keyValues) {
     return rows.stream().filter(r -> {

@@ -5,6 +5,7 @@ import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.http.ResilientHttpClient;
+import dev.tailguard.lab.MachineFacts;
 import dev.tailguard.lab.Percentiles;
 import dev.tailguard.lab.Progress;
 import dev.tailguard.lab.Row;
@@ -88,6 +89,7 @@ public final class HttpHedgeScenario {
         .param("retry-timeout", "per-attempt timeout at the model's p95, up to 3 attempts, no backoff")
         .param("fixed", "hedge at the model's p95 (budget 0.05)")
         .param("adaptive", "hedge at the p95 of a 30 s window, refreshed every 0.5 s (budget 0.05)");
+    MachineFacts.addTo(result);
     warmUp();
     for (Run run : plan()) {
       result.row(measure(run, progress, requests, result));

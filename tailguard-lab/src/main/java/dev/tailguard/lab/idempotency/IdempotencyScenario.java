@@ -11,6 +11,7 @@ import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.idempotency.InMemoryIdempotencyStore;
 import dev.tailguard.idempotency.jdbc.JdbcIdempotencyStore;
 import dev.tailguard.idempotency.redis.RedisIdempotencyStore;
+import dev.tailguard.lab.MachineFacts;
 import dev.tailguard.lab.Progress;
 import dev.tailguard.lab.Row;
 import dev.tailguard.lab.ScenarioResult;
@@ -73,6 +74,7 @@ public final class IdempotencyScenario {
         .param("seed", seed)
         .param("server", "JDK HttpServer on 127.0.0.1; the handler counts a side effect, then a share of requests lose their connection before the response")
         .param("client", "ResilientHttpClient, up to " + MAX_ATTEMPTS + " attempts, exponential backoff 1-20 ms");
+    MachineFacts.addTo(result);
     result.row(measure("naive-retry", null, progress));
     try (InMemoryStoreSource memory = new InMemoryStoreSource()) {
       result.row(measure("tailguard-memory", memory, progress));
