@@ -16,10 +16,10 @@ import java.util.Set;
  * How {@link TailguardClientInterceptor} treats calls: retry or hedge (from core), which status
  * codes are worth another attempt, and how large a request may be to be kept for replay.
  *
- * <p>Defaults: one attempt, no breaker, no timeout, retryable code UNAVAILABLE only (gRFC A6's safe default), 1 MiB of
- * request kept for replay. {@link #SEED_CODES} is the design notes' set (UNKNOWN,
- * DEADLINE_EXCEEDED, UNAVAILABLE): retry those only for methods that are safe to run twice.
- * Immutable and thread-safe.
+ * <p>Defaults: one attempt, no breaker, no timeout, retryable code UNAVAILABLE only (gRFC A6's
+ * safe default), 1 MiB of request kept for replay. {@link #SEED_CODES} is the design notes' set
+ * (UNKNOWN, DEADLINE_EXCEEDED, UNAVAILABLE): retry those only for methods that are safe to run
+ * twice. Immutable and thread-safe.
  *
  * @since 0.1
  */
