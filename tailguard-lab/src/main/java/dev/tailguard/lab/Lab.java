@@ -62,11 +62,11 @@ public final class Lab implements Callable<Integer> {
   static void configureJvm() {
     // Plots are drawn off-screen; a CLI must never need a display.
     System.setProperty("java.awt.headless", "true");
-    // With fewer than three CPUs the common pool has parallelism 1, and on JDK 17 CompletableFuture's
-    // default executor then starts a new thread per task (JDK 25 no longer does). The JDK HttpClient completes every sendAsync
-    // response through that executor, so on a two-core machine each hedged or retried HTTP
-    // attempt would cost a thread start. Two workers make it a pool hand-off. A value the user
-    // set on the command line wins.
+    // With fewer than three CPUs the common pool has parallelism 1, and on JDK 17
+    // CompletableFuture's default executor then starts a new thread per task (JDK 25 no longer
+    // does). The JDK HttpClient completes every sendAsync response through that executor, so on a
+    // two-core machine each hedged or retried HTTP attempt would cost a thread start. Two workers
+    // make it a pool hand-off. A value the user set on the command line wins.
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
       System.setProperty(COMMON_POOL_PARALLELISM, "2");
     }

@@ -139,7 +139,7 @@ public final class HttpHedgeScenario {
             long start = System.nanoTime();
             try {
               client.send(request, BodyHandlers.ofString());
-            } catch (Exception | Error failed) {
+            } catch (Throwable failed) {
               // Counted, never fatal: a caller that died would leave its requests unmeasured.
               failures.incrementAndGet();
             }
