@@ -112,6 +112,10 @@ public final class GrpcPolicy {
     return clock;
   }
 
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
   @Override
   public String toString() {
     return "GrpcPolicy{" + (hedge != null ? hedge : retry) + ", codes=" + retryableCodes + ", maxReplayBytes=" + maxReplayBytes + "}";
