@@ -8,9 +8,12 @@ package dev.tailguard;
 public enum GiveUpReason {
   /** Every allowed attempt was used. */
   MAX_ATTEMPTS,
-  /** The next retry could not finish its backoff before the call's deadline. */
+  /**
+   * The next retry could not finish its backoff before the call's deadline; for a hedged call,
+   * the deadline passed (or a server hint pointed past it) before any attempt succeeded.
+   */
   DEADLINE,
-  /** The server said not to retry (a negative server hint). */
+  /** The server said not to retry or hedge again (a negative server hint). */
   SERVER_REFUSED,
   /** The {@link RetryAdmission} (a budget) refused the retry. */
   ADMISSION_DENIED,

@@ -6,8 +6,10 @@ import dev.tailguard.event.HedgeCompletedEvent;
 import dev.tailguard.event.HedgeStartedEvent;
 import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.internal.Checks;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How a call is hedged: how many attempts may run, when each hedge is sent, and which budget may
@@ -24,8 +26,21 @@ import java.util.List;
  * {@link Verdict#NON_RETRYABLE} outcome commits. Losers are cancelled and their results, if any
  * arrive, discarded. Every hedge asks the admission first; a refusal stops new hedges.
  *
- * <p>Defaults: 2 attempts (the original and one hedge); every hedge admitted; no listeners.
- * Instances are immutable and thread-safe.
+ * <p><b>Deadline.</b> With {@link Builder#deadline(Duration)} the whole call ends when it passes:
+ * every attempt still running is cancelled (future and {@link AttemptContext#onCancel} hooks), no
+ * timer is left behind, and the call fails with {@link RetriesExhaustedException} whose {@link
+ * RetriesExhaustedException#reason() reason()} is {@link GiveUpReason#DEADLINE}. Its cause is the
+ * last failed attempt's exception, or, when none had failed, an {@link AttemptTimeoutException}
+ * for the oldest attempt still running. Each attempt's {@link AttemptContext#timeout()} is the
+ * time left before the deadline when it starts.
+ *
+ * <p><b>Server hints.</b> A {@link Verdict#RETRYABLE} outcome for which the call's {@link
+ * OutcomeHandler#serverHint()} returns a delay postpones the next hedge by exactly that delay,
+ * capped by {@link #maxServerDelay()}; a negative delay, or one reaching the deadline, stops new
+ * hedges while the attempts in flight continue. {@link ServerHint} has the details.
+ *
+ * <p>Defaults: 2 attempts (the original and one hedge); no deadline; server hints capped at 60 s;
+ * every hedge admitted; no listeners. Instances are immutable and thread-safe.
  *
  * @since 0.1
  */
@@ -35,6 +50,8 @@ public final class HedgePolicy {
 
   private final int maxAttempts;
   private final HedgeDelay delay;
+  private final Duration deadline;
+  private final Duration maxServerDelay;
   private final RetryAdmission admission;
   private final List<EventListener<HedgeStartedEvent>> hedgeListeners;
   private final List<EventListener<AttemptStartedEvent>> attemptListeners;
@@ -44,6 +61,8 @@ public final class HedgePolicy {
   private HedgePolicy(Builder builder) {
     this.maxAttempts = builder.maxAttempts;
     this.delay = builder.delay;
+    this.deadline = builder.deadline;
+    this.maxServerDelay = builder.maxServerDelay;
     this.admission = builder.admission;
     this.hedgeListeners = List.copyOf(builder.hedgeListeners);
     this.attemptListeners = List.copyOf(builder.attemptListeners);
@@ -62,7 +81,8 @@ public final class HedgePolicy {
 
   /** Returns a builder holding this policy's settings. */
   public Builder toBuilder() {
-    Builder builder = new Builder(delay).maxAttempts(maxAttempts).admission(admission);
+    Builder builder = new Builder(delay).maxAttempts(maxAttempts).maxServerDelay(maxServerDelay).admission(admission);
+    builder.deadline = deadline;
     builder.hedgeListeners.addAll(hedgeListeners);
     builder.attemptListeners.addAll(attemptListeners);
     builder.completionListeners.addAll(completionListeners);
@@ -78,6 +98,16 @@ public final class HedgePolicy {
   /** Returns when hedges are sent. */
   public HedgeDelay delay() {
     return delay;
+  }
+
+  /** Returns the time limit for the whole call, if set: when it passes the call ends. */
+  public Optional<Duration> deadline() {
+    return Optional.ofNullable(deadline);
+  }
+
+  /** Returns the cap on a server-hinted hedge delay (Retry-After, gRPC pushback). */
+  public Duration maxServerDelay() {
+    return maxServerDelay;
   }
 
   /** Returns the admission (budget) every hedge must pass. */
@@ -107,13 +137,16 @@ public final class HedgePolicy {
 
   @Override
   public String toString() {
-    return "HedgePolicy{maxAttempts=" + maxAttempts + ", delay=" + delay + ", admission=" + admission + "}";
+    return "HedgePolicy{maxAttempts=" + maxAttempts + ", delay=" + delay + ", deadline=" + deadline
+        + ", maxServerDelay=" + maxServerDelay + ", admission=" + admission + "}";
   }
 
   /** Builds a {@link HedgePolicy}. Not thread-safe. */
   public static final class Builder {
     private int maxAttempts = 2;
     private final HedgeDelay delay;
+    private Duration deadline;
+    private Duration maxServerDelay = Duration.ofSeconds(60);
     private RetryAdmission admission = RetryAdmission.always();
     private final List<EventListener<HedgeStartedEvent>> hedgeListeners = new ArrayList<>();
     private final List<EventListener<AttemptStartedEvent>> attemptListeners = new ArrayList<>();
@@ -133,6 +166,31 @@ public final class HedgePolicy {
       Checks.argument(
           maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS_LIMIT, "maxAttempts must be in [1, %s]: %s", MAX_ATTEMPTS_LIMIT, maxAttempts);
       this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Sets the time limit for the whole call. When it passes the call ends with {@link
+     * RetriesExhaustedException} ({@link GiveUpReason#DEADLINE}) and every attempt still running
+     * is cancelled. Default: none.
+     *
+     * @throws IllegalArgumentException if {@code deadline} is not positive
+     * @throws NullPointerException if {@code deadline} is null
+     */
+    public Builder deadline(Duration deadline) {
+      this.deadline = Checks.positive(deadline, "deadline");
+      return this;
+    }
+
+    /**
+     * Sets the cap on a server-hinted hedge delay: a peer cannot hold the next hedge back longer
+     * than this. Default 60 s.
+     *
+     * @throws IllegalArgumentException if {@code maxServerDelay} is negative
+     * @throws NullPointerException if {@code maxServerDelay} is null
+     */
+    public Builder maxServerDelay(Duration maxServerDelay) {
+      this.maxServerDelay = Checks.nonNegative(maxServerDelay, "maxServerDelay");
       return this;
     }
 

@@ -13,7 +13,9 @@ public final class HedgeStartedEvent {
     /** The previous attempt had not answered within the hedge delay. */
     DELAY,
     /** An attempt failed retryably, so the next one started at once. */
-    FAILURE
+    FAILURE,
+    /** An attempt failed retryably with a server hint, and the hinted delay has passed. */
+    SERVER_HINT
   }
 
   private final int attempt;

@@ -2,6 +2,7 @@ package dev.tailguard.internal;
 
 import dev.tailguard.AsyncAttempt;
 import dev.tailguard.AttemptRecord;
+import dev.tailguard.AttemptTimeoutException;
 import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.CallKilledException;
 import dev.tailguard.GiveUpReason;
@@ -40,8 +41,11 @@ import java.util.random.RandomGenerator;
  *   <li>{@code flights}: every attempt started, in order; {@code started == flights.size()}.
  *   <li>{@code running}: attempts started and not yet settled (completed or cancelled).
  *   <li>{@code done}: the call's outcome is decided; no attempt may start after it is set.
- *   <li>{@code frozen}: the budget refused a hedge; no timed or failure-triggered hedge follows.
- *   <li>{@code hedgeTimer}: the pending timer for the next hedge, or null.
+ *   <li>{@code stopped}: why no new hedge may start (the budget refused one, the server said stop
+ *       or hinted past the deadline); the call then ends with what is running.
+ *   <li>{@code hedgeTimer}: the pending timer for the next hedge (timed or server-hinted), or null.
+ *   <li>{@code postponed}: a server hint holds the next hedge until its timer fires.
+ *   <li>{@code deadlineTimer}: the call's deadline, when the policy has one.
  * </ul>
  *
  * <p>Invariants: each flight is settled exactly once (its {@code settled} flag flips under the
@@ -62,14 +66,23 @@ public final class HedgeExecution<T> {
   private final OutcomeHandler<? super T> handler;
   private final CompletableFuture<T> promise = new CompletableFuture<>();
   private final long startNanos;
+  /** The call's deadline relative to its start, or -1 for none. */
+  private final long deadlineNanos;
+  private final long maxServerDelayNanos;
   private final ReentrantLock lock = new ReentrantLock();
 
   // Guarded by lock.
   private final List<Flight<T>> flights = new ArrayList<>(2);
   private int running;
   private boolean done;
-  private boolean frozen;
+  /** Why no new hedge may start (budget, server, deadline, scheduler), or null while hedges may. */
+  private GiveUpReason stopped;
   private Cancellable hedgeTimer;
+  /** A server hint holds the next hedge until its timer fires; no other trigger starts it sooner. */
+  private boolean postponed;
+  /** Counts server hints, so that the timer of a superseded hint does nothing. */
+  private int hintGeneration;
+  private Cancellable deadlineTimer;
   private List<AttemptRecord> failures;
   private T lastRetryableResult;
   private Throwable lastError;
@@ -89,6 +102,8 @@ public final class HedgeExecution<T> {
     this.attempt = attempt;
     this.handler = handler;
     this.startNanos = clock.nanoTime();
+    this.deadlineNanos = policy.deadline().map(Durations::toNanosSaturated).orElse(-1L);
+    this.maxServerDelayNanos = Durations.toNanosSaturated(policy.maxServerDelay());
   }
 
   /** Starts the call; the first attempt begins before this returns. */
@@ -109,8 +124,49 @@ public final class HedgeExecution<T> {
         call.kill();
       }
     });
+    if (call.deadlineNanos >= 0 && !call.armDeadline()) {
+      return call.promise;
+    }
     call.launch(null);
     return call.promise;
+  }
+
+  /** Sets the call's deadline timer; false (and the call failed) when the scheduler refuses it. */
+  private boolean armDeadline() {
+    Cancellable timer;
+    try {
+      timer = scheduler.schedule(this::onDeadline, Duration.ofNanos(deadlineNanos));
+    } catch (RejectedExecutionException rejected) {
+      // A deadline nobody enforces is a broken promise: refuse the call before it sends anything.
+      lock.lock();
+      try {
+        done = true;
+      } finally {
+        lock.unlock();
+      }
+      promise.completeExceptionally(new RetriesExhaustedException(GiveUpReason.SCHEDULER_REJECTED, List.of(), rejected, null));
+      completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
+      return false;
+    }
+    boolean stale;
+    lock.lock();
+    try {
+      stale = done;
+      if (!stale) {
+        deadlineTimer = timer;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stale) {
+      timer.cancel();
+    }
+    return true;
+  }
+
+  /** The deadline passed: the call ends now, every attempt still running is cancelled. */
+  private void onDeadline() {
+    giveUp(GiveUpReason.DEADLINE);
   }
 
   /** Starts the next attempt; {@code trigger} is null for the original. */
@@ -121,7 +177,8 @@ public final class HedgeExecution<T> {
       if (done || flights.size() >= policy.maxAttempts()) {
         return;
       }
-      flight = new Flight<>(flights.size() + 1, clock.nanoTime());
+      long now = clock.nanoTime();
+      flight = new Flight<>(flights.size() + 1, now, deadlineNanos < 0 ? -1 : Math.max(0, deadlineNanos - (now - startNanos)));
       flights.add(flight);
       running++;
     } finally {
@@ -177,7 +234,8 @@ public final class HedgeExecution<T> {
     boolean stale;
     lock.lock();
     try {
-      stale = done || flights.size() > afterAttempt;
+      // A server hint owns the next hedge's timing; a stopped call starts no more hedges.
+      stale = done || flights.size() > afterAttempt || postponed || stopped != null;
       if (!stale) {
         hedgeTimer = timer;
       }
@@ -192,7 +250,7 @@ public final class HedgeExecution<T> {
   private void onHedgeTimer(int nextAttempt) {
     lock.lock();
     try {
-      if (done || frozen || flights.size() >= nextAttempt) {
+      if (done || stopped != null || postponed || flights.size() >= nextAttempt) {
         return;
       }
       hedgeTimer = null;
@@ -217,17 +275,24 @@ public final class HedgeExecution<T> {
       return true;
     }
     boolean allFailed;
+    Cancellable timer;
     lock.lock();
     try {
-      frozen = true;
+      if (stopped == null) {
+        stopped = GiveUpReason.ADMISSION_DENIED;
+      }
       denial = new BudgetExhaustedException(nextAttempt, policy.admission().state());
       // grpc-java #7222: with nothing left running, the refusal must end the call now.
       allFailed = !done && running == 0;
+      timer = takeHedgeTimer();
     } finally {
       lock.unlock();
     }
+    if (timer != null) {
+      timer.cancel();
+    }
     if (allFailed) {
-      failAll(GiveUpReason.ADMISSION_DENIED);
+      giveUp(GiveUpReason.ADMISSION_DENIED);
     }
     return false;
   }
@@ -273,9 +338,14 @@ public final class HedgeExecution<T> {
   }
 
   private void onRetryableFailure(Flight<T> flight, T result, Throwable error, long elapsed) {
-    boolean startNext;
+    long hint = readHint(result, error);
+    long now = clock.nanoTime();
+    boolean startNow;
+    boolean armHint = false;
+    int generation = 0;
     boolean allFailed;
-    Cancellable timer;
+    GiveUpReason reason;
+    Cancellable timer = null;
     T replaced;
     lock.lock();
     try {
@@ -287,12 +357,29 @@ public final class HedgeExecution<T> {
       replaced = lastRetryableResult;
       lastRetryableResult = error == null ? result : null;
       lastError = error;
-      startNext = !done && !frozen && flights.size() < policy.maxAttempts();
-      allFailed = !done && !startNext && running == 0;
-      timer = startNext ? hedgeTimer : null;
-      if (startNext) {
-        hedgeTimer = null;
+      boolean mayHedge = !done && stopped == null && flights.size() < policy.maxAttempts();
+      if (mayHedge && hint != RetryDecider.NO_HINT) {
+        // The server decides when (and whether) the next hedge goes: it replaces the pending timer.
+        timer = takeHedgeTimer();
+        if (hint < 0) {
+          stopped = GiveUpReason.SERVER_REFUSED;
+        } else if (deadlineNanos >= 0 && hint >= deadlineNanos - (now - startNanos)) {
+          stopped = GiveUpReason.DEADLINE;
+        } else if (hint > 0) {
+          postponed = true;
+          generation = ++hintGeneration;
+          armHint = true;
+        } else {
+          postponed = false;
+        }
+        mayHedge = stopped == null;
       }
+      startNow = mayHedge && !postponed;
+      if (startNow) {
+        timer = takeHedgeTimer();
+      }
+      allFailed = !done && !mayHedge && running == 0;
+      reason = stopped != null && flights.size() < policy.maxAttempts() ? stopped : GiveUpReason.MAX_ATTEMPTS;
     } finally {
       lock.unlock();
     }
@@ -301,16 +388,114 @@ public final class HedgeExecution<T> {
     if (timer != null) {
       timer.cancel();
     }
-    if (startNext) {
+    if (armHint) {
+      armHintTimer(generation, hint);
+    } else if (startNow) {
       // A failure is a better reason to hedge than a timer: start the next attempt at once.
       if (admitHedge(flight.number + 1) && admitNextIsStillUseful()) {
         launch(HedgeStartedEvent.Trigger.FAILURE);
       }
+    } else if (allFailed) {
+      giveUp(reason);
+    }
+  }
+
+  /** Reads the handler's server hint: NO_HINT, -1 to stop hedging, or the delay capped by maxServerDelay. */
+  @SuppressWarnings("unchecked")
+  private long readHint(T result, Throwable error) {
+    Duration hint;
+    try {
+      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
+    } catch (RuntimeException e) {
+      // A hint we cannot read is no hint: the failure starts the next hedge as usual.
+      Listeners.warn("Tailguard server hint reader threw; ignoring the hint", e);
+      return RetryDecider.NO_HINT;
+    }
+    if (hint == null) {
+      return RetryDecider.NO_HINT;
+    }
+    // Used exactly, but a peer cannot park the call longer than maxServerDelay.
+    return hint.isNegative() ? -1 : Math.min(Durations.toNanosSaturated(hint), maxServerDelayNanos);
+  }
+
+  /** Starts the timer of a server-hinted hedge; a superseded or stale one cancels itself. */
+  private void armHintTimer(int generation, long delayNanos) {
+    Cancellable timer;
+    try {
+      timer = scheduler.schedule(() -> onHintTimer(generation), Duration.ofNanos(delayNanos));
+    } catch (RejectedExecutionException rejected) {
+      Listeners.warn("Tailguard scheduler rejected a server-hinted hedge timer; no more hedges", rejected);
+      boolean allFailed;
+      lock.lock();
+      try {
+        if (generation == hintGeneration) {
+          postponed = false;
+          if (stopped == null) {
+            stopped = GiveUpReason.SCHEDULER_REJECTED;
+          }
+        }
+        allFailed = !done && running == 0;
+      } finally {
+        lock.unlock();
+      }
+      if (allFailed) {
+        giveUp(GiveUpReason.SCHEDULER_REJECTED);
+      }
       return;
     }
-    if (allFailed) {
-      failAll(GiveUpReason.MAX_ATTEMPTS);
+    boolean stale;
+    Cancellable previous = null;
+    lock.lock();
+    try {
+      stale = done || generation != hintGeneration || !postponed;
+      if (!stale) {
+        previous = hedgeTimer;
+        hedgeTimer = timer;
+      }
+    } finally {
+      lock.unlock();
     }
+    if (stale) {
+      timer.cancel();
+    }
+    if (previous != null) {
+      previous.cancel();
+    }
+  }
+
+  private void onHintTimer(int generation) {
+    lock.lock();
+    try {
+      if (done || generation != hintGeneration || !postponed) {
+        return;
+      }
+      postponed = false;
+      hedgeTimer = null;
+      if (stopped != null || flights.size() >= policy.maxAttempts()) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (admitHedge(flights() + 1)) {
+      launch(HedgeStartedEvent.Trigger.SERVER_HINT);
+    }
+  }
+
+  private int flights() {
+    lock.lock();
+    try {
+      return flights.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // Guarded by lock. Removes the pending hedge timer and returns it for cancelling.
+  private Cancellable takeHedgeTimer() {
+    Cancellable timer = hedgeTimer;
+    hedgeTimer = null;
+    return timer;
   }
 
   private boolean admitNextIsStillUseful() {
@@ -326,11 +511,13 @@ public final class HedgeExecution<T> {
   private static final class Ending<T> {
     final List<Flight<T>> unsettled;
     final Cancellable timer;
+    final Cancellable deadlineTimer;
     final T retainedResult;
 
-    Ending(List<Flight<T>> unsettled, Cancellable timer, T retainedResult) {
+    Ending(List<Flight<T>> unsettled, Cancellable timer, Cancellable deadlineTimer, T retainedResult) {
       this.unsettled = unsettled;
       this.timer = timer;
+      this.deadlineTimer = deadlineTimer;
       this.retainedResult = retainedResult;
     }
   }
@@ -345,23 +532,36 @@ public final class HedgeExecution<T> {
       if (done) {
         return null;
       }
-      done = true;
-      Ending<T> ending = new Ending<>(unsettledExcept(keep), hedgeTimer, lastRetryableResult);
-      hedgeTimer = null;
-      lastRetryableResult = null;
-      return ending;
+      return endUnderLock(keep);
     } finally {
       lock.unlock();
     }
   }
 
-  /** Cancels the timer and the unsettled attempts, and releases a retained retryable result. */
+  // Guarded by lock. Sets done and takes everything the ending thread must clean up.
+  private Ending<T> endUnderLock(Flight<T> keep) {
+    done = true;
+    Ending<T> ending = new Ending<>(unsettledExcept(keep), hedgeTimer, deadlineTimer, lastRetryableResult);
+    hedgeTimer = null;
+    deadlineTimer = null;
+    lastRetryableResult = null;
+    return ending;
+  }
+
+  /** Cancels the timers and the unsettled attempts, and releases a retained retryable result. */
   private void cleanUp(Ending<T> ending, int attempt, ResultDiscardedEvent.Reason reason) {
+    cancelTimers(ending);
+    cancelAll(ending.unsettled);
+    discard(attempt, ending.retainedResult, reason);
+  }
+
+  private static void cancelTimers(Ending<?> ending) {
     if (ending.timer != null) {
       ending.timer.cancel();
     }
-    cancelAll(ending.unsettled);
-    discard(attempt, ending.retainedResult, reason);
+    if (ending.deadlineTimer != null) {
+      ending.deadlineTimer.cancel();
+    }
   }
 
   /** The call commits to this flight's outcome; every other flight is cancelled. */
@@ -385,10 +585,13 @@ public final class HedgeExecution<T> {
     completed(outcome, winner.number);
   }
 
-  /** Every attempt failed retryably, or the budget stopped the hedges: end with all errors. */
-  private void failAll(GiveUpReason reason) {
+  /**
+   * The call gives up: every attempt failed retryably, hedging was stopped with nothing left
+   * running, or the deadline passed (then the attempts still running are cancelled).
+   */
+  private void giveUp(GiveUpReason reason) {
+    Ending<T> ending;
     List<AttemptRecord> history;
-    T lastResult;
     Throwable last;
     BudgetExhaustedException refused;
     lock.lock();
@@ -396,23 +599,30 @@ public final class HedgeExecution<T> {
       if (done) {
         return;
       }
-      done = true;
+      ending = endUnderLock(null);
       history = failures == null ? List.of() : List.copyOf(failures);
-      lastResult = lastRetryableResult;
-      lastRetryableResult = null;
       last = lastError;
       refused = denial;
     } finally {
       lock.unlock();
     }
+    cancelTimers(ending);
+    cancelAll(ending.unsettled);
+    T lastResult = ending.retainedResult;
     if (last == null && lastResult != null && handler.returnLastResultOnGiveUp()) {
       if (!promise.complete(lastResult)) {
         discard(history.size(), lastResult, ResultDiscardedEvent.Reason.CALL_ENDED);
       }
     } else {
       discard(history.size(), lastResult, ResultDiscardedEvent.Reason.GAVE_UP);
+      Throwable cause = last;
+      if (cause == null && lastResult == null && !ending.unsettled.isEmpty()) {
+        // Nothing had failed yet: the oldest attempt still running is the one out of time.
+        Flight<T> oldest = ending.unsettled.get(0);
+        cause = new AttemptTimeoutException(oldest.number, clock.nanoTime() - oldest.startNanos);
+      }
       RetriesExhaustedException failure =
-          new RetriesExhaustedException(reason, history, last, last == null ? summary(lastResult) : null);
+          new RetriesExhaustedException(reason, history, cause, cause == null ? summary(lastResult) : null);
       for (AttemptRecord record : history) {
         record.error().filter(e -> e != last).ifPresent(failure::addSuppressed);
       }
@@ -519,10 +729,10 @@ public final class HedgeExecution<T> {
     // Guarded by the execution's lock.
     boolean settled;
 
-    Flight(int number, long startNanos) {
+    Flight(int number, long startNanos, long timeoutNanos) {
       this.number = number;
       this.startNanos = startNanos;
-      this.context = new CancellableAttempt(number, -1);
+      this.context = new CancellableAttempt(number, timeoutNanos);
     }
   }
 }

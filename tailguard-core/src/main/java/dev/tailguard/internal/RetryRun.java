@@ -8,6 +8,7 @@ import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.RetryAdmission;
 import dev.tailguard.RetryPolicy;
+import dev.tailguard.TailguardRejection;
 import dev.tailguard.Verdict;
 import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.CallFailedEvent;
@@ -127,10 +128,16 @@ public final class RetryRun<T> {
 
   /**
    * Classifies an outcome and tells the admission (budget) about it. A classifier that throws
-   * turns its exception into a final failure, thrown as {@link ClassifierFailure}.
+   * turns its exception into a final failure, thrown as {@link ClassifierFailure}. A {@link
+   * TailguardRejection} (open circuit, budget refusal) is final whatever the classifier says, and
+   * the budget does not hear of it: no backend was asked.
    */
   public static <T> Verdict classify(
       RetryAdmission admission, Classifier<? super T> classifier, T result, Throwable error) {
+    // Retrying Tailguard's own refusal would only drain the budget without reaching a backend.
+    if (error instanceof TailguardRejection) {
+      return Verdict.NON_RETRYABLE;
+    }
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);

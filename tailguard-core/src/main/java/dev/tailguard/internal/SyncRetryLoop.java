@@ -70,7 +70,7 @@ public final class SyncRetryLoop {
     Verdict verdict;
     Throwable classifierFailure = null;
     try {
-      verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
+      verdict = stopIfInterrupted(RetryRun.classify(policy.admission(), handler.classifier(), result, error), error);
     } catch (RetryRun.ClassifierFailure failure) {
       verdict = null;
       classifierFailure = failure.getCause();
@@ -136,7 +136,7 @@ public final class SyncRetryLoop {
       }
       Verdict verdict;
       try {
-        verdict = RetryRun.classify(policy.admission(), handler.classifier(), result, error);
+        verdict = stopIfInterrupted(RetryRun.classify(policy.admission(), handler.classifier(), result, error), error);
       } catch (RetryRun.ClassifierFailure failure) {
         run.discard(attempt, result, ResultDiscardedEvent.Reason.CALL_ENDED);
         return failWith(run, failure.getCause());
@@ -215,6 +215,18 @@ public final class SyncRetryLoop {
     run.afterFailure(Verdict.NON_RETRYABLE, null, error);
     run.onFailure(error);
     throw sneaky(error);
+  }
+
+  /**
+   * An attempt that threw {@link InterruptedException} was interrupted on the caller's thread: the
+   * caller stops, whatever the classifier says, and gets the exception with its flag restored.
+   */
+  private static Verdict stopIfInterrupted(Verdict verdict, Throwable error) {
+    if (!(error instanceof InterruptedException)) {
+      return verdict;
+    }
+    Thread.currentThread().interrupt();
+    return Verdict.NON_RETRYABLE;
   }
 
   @SuppressWarnings("unchecked")

@@ -9,6 +9,7 @@ import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.Retry;
 import dev.tailguard.RetryPolicy;
+import dev.tailguard.Verdict;
 import dev.tailguard.testing.FakeClock;
 import dev.tailguard.time.Clock;
 import java.io.IOException;
@@ -107,5 +108,38 @@ class SyncInterruptTest {
         }))
         .isInstanceOf(InterruptedException.class);
     assertThat(attempts).hasValue(1);
+  }
+
+  @Test
+  void anInterruptedCallerStopsEvenWhenTheClassifierRetriesInterruptedException() {
+    AtomicInteger attempts = new AtomicInteger();
+    Retry retry = Retry.of(RetryPolicy.builder().maxAttempts(5).backoff(Backoff.fixed(Duration.ZERO)).build(), clock, clock);
+    OutcomeHandler<String> retryEverything = OutcomeHandler.of((result, error) -> error != null ? Verdict.RETRYABLE : Verdict.SUCCESS);
+    InterruptedException interrupted = new InterruptedException("caller interrupted");
+    assertThatThrownBy(() -> retry.execute(() -> {
+          if (attempts.incrementAndGet() == 1) {
+            throw interrupted;
+          }
+          return "second attempt";
+        }, retryEverything))
+        .isSameAs(interrupted);
+    assertThat(attempts).hasValue(1);
+    assertThat(Thread.currentThread().isInterrupted()).isTrue();
+  }
+
+  @Test
+  void anInterruptedCallerStopsOnTheTimedPathToo() {
+    AtomicInteger attempts = new AtomicInteger();
+    Retry retry = Retry.of(RetryPolicy.builder().maxAttempts(5).deadline(Duration.ofSeconds(5)).backoff(Backoff.fixed(Duration.ZERO)).build(), clock, clock);
+    OutcomeHandler<String> retryEverything = OutcomeHandler.of((result, error) -> error != null ? Verdict.RETRYABLE : Verdict.SUCCESS);
+    assertThatThrownBy(() -> retry.execute(() -> {
+          if (attempts.incrementAndGet() == 1) {
+            throw new InterruptedException("caller interrupted");
+          }
+          return "second attempt";
+        }, retryEverything))
+        .isInstanceOf(InterruptedException.class);
+    assertThat(attempts).hasValue(1);
+    assertThat(Thread.interrupted()).isTrue();
   }
 }
