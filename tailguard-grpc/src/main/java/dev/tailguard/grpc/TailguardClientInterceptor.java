@@ -14,9 +14,10 @@ import java.util.function.Function;
 
 /**
  * Retries and hedges gRPC calls with Tailguard's engine, on the wire as gRFC A6 specifies: later
- * attempts carry {@code grpc-previous-rpc-attempts}, a {@code grpc-retry-pushback-ms} trailer of
- * 0 or more is the exact next delay (restarting the backoff) and a negative or malformed one stops
- * retrying, and losing hedges are cancelled so their servers see the Context cancelled.
+ * attempts carry {@code grpc-previous-rpc-attempts}, a {@code grpc-retry-pushback-ms} trailer
+ * holding a non-negative int32 in plain decimal is the exact delay before the next retry
+ * (restarting the backoff) or hedge and any other value stops further attempts, and losing hedges
+ * are cancelled so their servers see the Context cancelled.
  *
  * <pre>{@code
  * Channel channel = ClientInterceptors.intercept(managedChannel, TailguardClientInterceptor.of(
