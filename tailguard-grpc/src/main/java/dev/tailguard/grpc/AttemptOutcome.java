@@ -4,6 +4,7 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 /**
  * How one gRPC attempt ended, as far as the retry engine is concerned: closed with a status (and,
@@ -12,6 +13,9 @@ import java.time.Duration;
  */
 final class AttemptOutcome<RespT> {
   private static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  private static final Pattern DECIMAL_INT = Pattern.compile("0|[1-9][0-9]{0,9}");
+  private static final Duration STOP = Duration.ofMillis(-1);
 
   final ClientCall<?, RespT> call;
   final Metadata headers;
@@ -54,11 +58,11 @@ final class AttemptOutcome<RespT> {
     if (value == null) {
       return null;
     }
-    try {
-      long millis = Long.parseLong(value.trim());
-      return millis < 0 ? Duration.ofMillis(-1) : Duration.ofMillis(millis);
-    } catch (NumberFormatException malformed) {
-      return Duration.ofMillis(-1);
+    // A6: a non-negative int32 in decimal; anything else ("+5", " 5 ", "007", 2^31) means "stop".
+    if (!DECIMAL_INT.matcher(value).matches()) {
+      return STOP;
     }
+    long millis = Long.parseLong(value);
+    return millis > Integer.MAX_VALUE ? STOP : Duration.ofMillis(millis);
   }
 }

@@ -9,14 +9,16 @@ import dev.tailguard.Timeout;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * How {@link TailguardClientInterceptor} treats calls: retry or hedge (from core), which status
  * codes are worth another attempt, and how large a request may be to be kept for replay.
  *
- * <p>Defaults: one attempt, no breaker, no timeout, retryable code UNAVAILABLE only (gRFC A6's
+ * <p>Defaults: one attempt, no breaker, no timeout, no call timeout, retryable code UNAVAILABLE only (gRFC A6's
  * safe default), 1 MiB of request kept for replay. {@link #SEED_CODES} is the design notes' set
  * (UNKNOWN, DEADLINE_EXCEEDED, UNAVAILABLE): retry those only for methods that are safe to run
  * twice. Immutable and thread-safe.
@@ -37,6 +39,7 @@ public final class GrpcPolicy {
   private final Clock clock;
   private final Scheduler scheduler;
   private final Pipeline pipeline;
+  private final Duration callTimeout;
   private final Pipeline single;
 
   private GrpcPolicy(Builder b) {
@@ -44,6 +47,7 @@ public final class GrpcPolicy {
     this.hedge = b.hedgePolicy();
     this.retryableCodes = Set.copyOf(b.retryableCodes);
     this.maxReplayBytes = b.maxReplayBytes;
+    this.callTimeout = b.callTimeout;
     this.breaker = b.circuitBreaker();
     this.timeout = b.timeout();
     this.clock = b.clock();
@@ -72,6 +76,9 @@ public final class GrpcPolicy {
     if (timeout != null) {
       b.timeout(timeout);
     }
+    if (callTimeout != null) {
+      b.callTimeout(callTimeout);
+    }
     return b;
   }
 
@@ -95,6 +102,11 @@ public final class GrpcPolicy {
     return maxReplayBytes;
   }
 
+  /** The deadline for the whole call when the caller's is later or absent, if set. */
+  public Optional<Duration> callTimeout() {
+    return Optional.ofNullable(callTimeout);
+  }
+
   Pipeline pipeline() {
     return pipeline;
   }
@@ -112,9 +124,14 @@ public final class GrpcPolicy {
     return clock;
   }
 
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
   @Override
   public String toString() {
-    return "GrpcPolicy{" + (hedge != null ? hedge : retry) + ", codes=" + retryableCodes + ", maxReplayBytes=" + maxReplayBytes + "}";
+    return "GrpcPolicy{" + (hedge != null ? hedge : retry) + ", codes=" + retryableCodes + ", maxReplayBytes=" + maxReplayBytes
+        + (callTimeout == null ? "" : ", callTimeout=" + callTimeout) + "}";
   }
 
   /**
@@ -125,6 +142,7 @@ public final class GrpcPolicy {
   public static final class Builder extends AdapterBuilder<Builder> {
     private Set<Status.Code> retryableCodes = EnumSet.of(Status.Code.UNAVAILABLE);
     private long maxReplayBytes = 1 << 20;
+    private Duration callTimeout;
 
     private Builder() {}
 
@@ -139,15 +157,32 @@ public final class GrpcPolicy {
     }
 
     /**
-     * The codes worth another attempt. Default: UNAVAILABLE.
+     * The codes worth another attempt; for hedging, the non-fatal codes. Default: UNAVAILABLE. An
+     * empty set makes every failure final: a retried call is sent once, and a hedged call stops at
+     * its first failure (gRFC A6's hedging without {@code nonFatalStatusCodes}).
      *
-     * @throws IllegalArgumentException if empty or containing OK
+     * @throws IllegalArgumentException if it contains OK
      */
     public Builder retryableCodes(Set<Status.Code> codes) {
-      if (codes.isEmpty() || codes.contains(Status.Code.OK)) {
-        throw new IllegalArgumentException("retryableCodes must be non-empty and must not contain OK: " + codes);
+      if (codes.contains(Status.Code.OK)) {
+        throw new IllegalArgumentException("retryableCodes must not contain OK: " + codes);
       }
-      this.retryableCodes = EnumSet.copyOf(codes);
+      this.retryableCodes = codes.isEmpty() ? EnumSet.noneOf(Status.Code.class) : EnumSet.copyOf(codes);
+      return this;
+    }
+
+    /**
+     * A deadline for the whole call, all attempts and waits together, applied when the caller's
+     * own deadline is later or absent: gRPC service config's {@code methodConfig.timeout}. Default:
+     * none. Unlike {@link #timeout}, which bounds each attempt.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder callTimeout(Duration callTimeout) {
+      if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
+        throw new IllegalArgumentException("callTimeout must be positive: " + callTimeout);
+      }
+      this.callTimeout = callTimeout;
       return this;
     }
 

@@ -37,15 +37,19 @@ import java.util.Set;
  *       initialBackoff, maxBackoff, backoffMultiplier (at least 1), retryableStatusCodes (names
  *       or numbers) →
  *       exponential backoff with full jitter.
- *   <li>{@code hedgingPolicy}: maxAttempts, hedgingDelay (default 0s), nonFatalStatusCodes →
- *       a fixed hedge delay.
+ *   <li>{@code hedgingPolicy}: maxAttempts, hedgingDelay (default 0s), nonFatalStatusCodes
+ *       (absent or empty: no code is non-fatal, as A6 says) → a fixed hedge delay.
+ *   <li>{@code timeout} → {@link GrpcPolicy#callTimeout()}, a deadline for the whole call.
  *   <li>{@code retryThrottling}: maxTokens (1..1000), tokenRatio → one token bucket shared by
  *       every method, as in grpc-java.
  *   <li>Method matching: {@code {service, method}} exactly, then {@code {service}}, then the
  *       empty name (the default). Unmatched methods run once.
  * </ul>
  *
- * <p>Errors name the field and its path, e.g. {@code methodConfig[1].retryPolicy.maxBackoff}.
+ * <p>Errors name the field and its path, e.g. {@code methodConfig[1].retryPolicy.maxBackoff}; a
+ * method named twice is an error, as in grpc-java. Every other field (waitForReady, message size
+ * limits, load balancing, health checks, unknown names) is ignored with a WARNING through
+ * {@link System.Logger} naming its path.
  * Exporting writes an adaptive or optimal hedge delay as its current estimate (gRPC knows only
  * fixed delays) and refuses what gRPC cannot express (a linear backoff, a zero initial backoff).
  * Immutable and thread-safe.
@@ -71,6 +75,10 @@ public final class GrpcServiceConfig {
 
   /** {@code retryThrottling}: a gRFC A6 token bucket shared by every method. */
   public record Throttling(int maxTokens, double tokenRatio) {}
+
+  /** Far deeper than any real service config (load-balancing configs nest a few levels). */
+  private static final int MAX_NESTING = 100;
+  private static final System.Logger LOG = System.getLogger(GrpcServiceConfig.class.getName());
 
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -136,6 +144,8 @@ public final class GrpcServiceConfig {
    * @throws IllegalArgumentException naming the field's path when the document is invalid
    */
   public static GrpcServiceConfig fromJson(String json) {
+    Objects.requireNonNull(json, "json");
+    checkNesting(json);
     JsonObject root;
     try {
       JsonElement parsed = JsonParser.parseString(Objects.requireNonNull(json, "json"));
@@ -153,9 +163,10 @@ public final class GrpcServiceConfig {
       int maxTokens = integer(t, "maxTokens", "retryThrottling", 1, 1000);
       double tokenRatio = number(t, "tokenRatio", "retryThrottling");
       if (!(tokenRatio > 0)) {
-        throw new IllegalArgumentException("retryThrottling.tokenRatio must be > 0: " + t.get("tokenRatio"));
+        throw new IllegalArgumentException("retryThrottling.tokenRatio must be > 0: " + shown(t.get("tokenRatio")));
       }
       throttling = new Throttling(maxTokens, tokenRatio);
+      warnIgnored(t, "retryThrottling", THROTTLING_FIELDS);
       budget = RetryBudget.tokenBucket().maxTokens(maxTokens).tokenRatio(tokenRatio).build();
     }
     List<MethodConfig> methods = new ArrayList<>();
@@ -165,7 +176,75 @@ public final class GrpcServiceConfig {
         methods.add(methodConfig(object(configs.get(i), "methodConfig[" + i + "]"), "methodConfig[" + i + "]", budget));
       }
     }
+    warnIgnored(root, "", ROOT_FIELDS);
+    rejectDuplicateNames(methods);
     return new GrpcServiceConfig(methods, throttling);
+  }
+
+  /** The fields Tailguard reads at each level; any other is logged at WARNING with its path and ignored. */
+  private static final Set<String> ROOT_FIELDS = Set.of("methodConfig", "retryThrottling");
+  private static final Set<String> METHOD_FIELDS = Set.of("name", "retryPolicy", "hedgingPolicy", "timeout");
+  private static final Set<String> RETRY_FIELDS = Set.of(
+      "maxAttempts", "initialBackoff", "maxBackoff", "backoffMultiplier", "retryableStatusCodes");
+  private static final Set<String> HEDGE_FIELDS = Set.of("maxAttempts", "hedgingDelay", "nonFatalStatusCodes");
+  private static final Set<String> THROTTLING_FIELDS = Set.of("maxTokens", "tokenRatio");
+
+  private static void warnIgnored(JsonObject object, String path, Set<String> honoured) {
+    for (String field : object.keySet()) {
+      if (!honoured.contains(field)) {
+        String fieldPath = path.isEmpty() ? field : path + "." + field;
+        LOG.log(System.Logger.Level.WARNING, "gRPC service config: " + fieldPath + " is not applied by Tailguard; ignored");
+      }
+    }
+  }
+
+  /** grpc-java rejects a config that names a method twice; so does Tailguard, naming both places. */
+  private static void rejectDuplicateNames(List<MethodConfig> methods) {
+    Map<MethodName, String> seen = new LinkedHashMap<>();
+    for (int i = 0; i < methods.size(); i++) {
+      List<MethodName> names = methods.get(i).names();
+      for (int j = 0; j < names.size(); j++) {
+        String path = "methodConfig[" + i + "].name[" + j + "]";
+        String earlier = seen.putIfAbsent(names.get(j), path);
+        if (earlier != null) {
+          throw new IllegalArgumentException(path + " names the same method as " + earlier + ": " + display(names.get(j)));
+        }
+      }
+    }
+  }
+
+  private static String display(MethodName name) {
+    if (name.service().isEmpty()) {
+      return "the default (empty name)";
+    }
+    return name.method().isEmpty() ? name.service() : name.service() + "/" + name.method();
+  }
+
+  /**
+   * Refuses documents nested deeper than any service config is, before parsing: a hostile
+   * document 200,000 brackets deep would otherwise exhaust the stack.
+   */
+  private static void checkNesting(String json) {
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '{' || c == '[') {
+        if (++depth > MAX_NESTING) {
+          throw new IllegalArgumentException("service config nests deeper than " + MAX_NESTING + " levels (at character " + i + ")");
+        }
+      } else if (c == '}' || c == ']') {
+        depth--;
+      }
+    }
   }
 
   private static MethodConfig methodConfig(JsonObject config, String path, RetryAdmission budget) {
@@ -177,7 +256,7 @@ public final class GrpcServiceConfig {
       String service = optionalString(name, "service", namePath);
       String method = optionalString(name, "method", namePath);
       if ((service == null || service.isEmpty()) && method != null && !method.isEmpty()) {
-        throw new IllegalArgumentException(namePath + ".method needs a service: " + name);
+        throw new IllegalArgumentException(namePath + ".method needs a service: " + shown(name));
       }
       names.add(new MethodName(service, method));
     }
@@ -196,10 +275,10 @@ public final class GrpcServiceConfig {
       double multiplier = number(r, "backoffMultiplier", p);
       // A6 allows (0, 1), a shrinking backoff; Tailguard's exponential backoff never shrinks.
       if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
-        throw new IllegalArgumentException(p + ".backoffMultiplier must be a finite number >= 1: " + r.get("backoffMultiplier"));
+        throw new IllegalArgumentException(p + ".backoffMultiplier must be a finite number >= 1: " + shown(r.get("backoffMultiplier")));
       }
       if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(p + ".maxBackoff must be >= initialBackoff: " + r.get("maxBackoff"));
+        throw new IllegalArgumentException(p + ".maxBackoff must be >= initialBackoff: " + shown(r.get("maxBackoff")));
       }
       RetryPolicy.Builder retryPolicy = RetryPolicy.builder().maxAttempts(maxAttempts)
           .backoff(Backoff.exponential(initial, max, multiplier).withJitter(Jitter.full()));
@@ -207,6 +286,7 @@ public final class GrpcServiceConfig {
         retryPolicy.admission(budget);
       }
       policy.retry(retryPolicy.build()).retryableCodes(codes(required(r, "retryableStatusCodes", p), p + ".retryableStatusCodes", false));
+      warnIgnored(r, p, RETRY_FIELDS);
     } else if (hedge) {
       String p = path + ".hedgingPolicy";
       JsonObject h = object(config.get("hedgingPolicy"), p);
@@ -215,7 +295,7 @@ public final class GrpcServiceConfig {
       if (h.has("hedgingDelay")) {
         delay = ProtoDurations.parse(string(h.get("hedgingDelay"), p + ".hedgingDelay"));
         if (delay == null) {
-          throw new IllegalArgumentException(p + ".hedgingDelay must be a duration like \"0.5s\": " + h.get("hedgingDelay"));
+          throw new IllegalArgumentException(p + ".hedgingDelay must be a duration like \"0.5s\": " + shown(h.get("hedgingDelay")));
         }
       }
       HedgePolicy.Builder hedgePolicy = HedgePolicy.builder(HedgeDelay.fixed(delay)).maxAttempts(maxAttempts);
@@ -223,13 +303,16 @@ public final class GrpcServiceConfig {
         hedgePolicy.admission(budget);
       }
       policy.hedge(hedgePolicy.build());
-      if (h.has("nonFatalStatusCodes")) {
-        Set<Status.Code> codes = codes(h.get("nonFatalStatusCodes"), p + ".nonFatalStatusCodes", true);
-        if (!codes.isEmpty()) {
-          policy.retryableCodes(codes);
-        }
-      }
+      // A6: without nonFatalStatusCodes no code is non-fatal; the first failure ends the call.
+      policy.retryableCodes(h.has("nonFatalStatusCodes")
+          ? codes(h.get("nonFatalStatusCodes"), p + ".nonFatalStatusCodes", true) : Set.of());
+      warnIgnored(h, p, HEDGE_FIELDS);
     }
+    if (config.has("timeout")) {
+      Duration timeout = positiveDuration(config, "timeout", path);
+      policy.callTimeout(timeout);
+    }
+    warnIgnored(config, path, METHOD_FIELDS);
     return new MethodConfig(names, policy.build());
   }
 
@@ -240,7 +323,7 @@ public final class GrpcServiceConfig {
       JsonElement code = array.get(k);
       String codePath = path + "[" + k + "]";
       if (!code.isJsonPrimitive()) {
-        throw new IllegalArgumentException(codePath + " must be a status code name or number: " + code);
+        throw new IllegalArgumentException(codePath + " must be a status code name or number: " + shown(code));
       }
       JsonPrimitive primitive = code.getAsJsonPrimitive();
       Status.Code parsed = null;
@@ -257,7 +340,7 @@ public final class GrpcServiceConfig {
         }
       }
       if (parsed == null || parsed == Status.Code.OK) {
-        throw new IllegalArgumentException(codePath + " is not a retryable status code: " + code);
+        throw new IllegalArgumentException(codePath + " is not a retryable status code: " + shown(code));
       }
       codes.add(parsed);
     }
@@ -265,6 +348,21 @@ public final class GrpcServiceConfig {
       throw new IllegalArgumentException(path + " must not be empty");
     }
     return codes;
+  }
+
+  /** An element as it may appear in an error message: short, and never the whole of a huge document. */
+  private static String shown(JsonElement element) {
+    if (element == null || element.isJsonNull()) {
+      return "null";
+    }
+    if (element.isJsonObject()) {
+      return "an object";
+    }
+    if (element.isJsonArray()) {
+      return "an array";
+    }
+    String text = element.toString();
+    return text.length() <= 80 ? text : text.substring(0, 77) + "...";
   }
 
   private static JsonElement required(JsonObject object, String field, String path) {
@@ -277,21 +375,21 @@ public final class GrpcServiceConfig {
 
   private static JsonObject object(JsonElement element, String path) {
     if (element == null || !element.isJsonObject()) {
-      throw new IllegalArgumentException(path + " must be an object: " + element);
+      throw new IllegalArgumentException(path + " must be an object: " + shown(element));
     }
     return element.getAsJsonObject();
   }
 
   private static JsonArray array(JsonElement element, String path) {
     if (element == null || !element.isJsonArray()) {
-      throw new IllegalArgumentException(path + " must be an array: " + element);
+      throw new IllegalArgumentException(path + " must be an array: " + shown(element));
     }
     return element.getAsJsonArray();
   }
 
   private static String string(JsonElement element, String path) {
     if (element == null || !element.isJsonPrimitive() || !element.getAsJsonPrimitive().isString()) {
-      throw new IllegalArgumentException(path + " must be a string: " + element);
+      throw new IllegalArgumentException(path + " must be a string: " + shown(element));
     }
     return element.getAsString();
   }
@@ -303,11 +401,11 @@ public final class GrpcServiceConfig {
   private static int integer(JsonObject object, String field, String path, int min, int max) {
     JsonElement value = required(object, field, path);
     if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
-      throw new IllegalArgumentException(path + "." + field + " must be a number: " + value);
+      throw new IllegalArgumentException(path + "." + field + " must be a number: " + shown(value));
     }
     double number = value.getAsDouble();
     if (number != Math.rint(number) || number < min || number > max) {
-      throw new IllegalArgumentException(path + "." + field + " must be an integer in [" + min + ", " + max + "]: " + value);
+      throw new IllegalArgumentException(path + "." + field + " must be an integer in [" + min + ", " + max + "]: " + shown(value));
     }
     return (int) number;
   }
@@ -315,7 +413,7 @@ public final class GrpcServiceConfig {
   private static double number(JsonObject object, String field, String path) {
     JsonElement value = required(object, field, path);
     if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
-      throw new IllegalArgumentException(path + "." + field + " must be a number: " + value);
+      throw new IllegalArgumentException(path + "." + field + " must be a number: " + shown(value));
     }
     return value.getAsDouble();
   }
@@ -324,7 +422,7 @@ public final class GrpcServiceConfig {
     JsonElement value = required(object, field, path);
     Duration duration = ProtoDurations.parse(string(value, path + "." + field));
     if (duration == null || duration.isZero()) {
-      throw new IllegalArgumentException(path + "." + field + " must be a positive duration like \"0.1s\": " + value);
+      throw new IllegalArgumentException(path + "." + field + " must be a positive duration like \"0.1s\": " + shown(value));
     }
     return duration;
   }
@@ -378,6 +476,9 @@ public final class GrpcServiceConfig {
       if (backoff.initial().isZero()) {
         throw new IllegalArgumentException(path + ".retryPolicy.initialBackoff: gRPC requires it > 0; this policy's backoff is " + backoff);
       }
+      if (policy.retryableCodes().isEmpty()) {
+        throw new IllegalArgumentException(path + ".retryPolicy.retryableStatusCodes: gRPC requires at least one code; this policy retries none");
+      }
       boolean exponential = backoff.schedule() == Backoff.Schedule.EXPONENTIAL;
       JsonObject r = new JsonObject();
       r.addProperty("maxAttempts", Math.max(2, retry.maxAttempts()));
@@ -396,6 +497,7 @@ public final class GrpcServiceConfig {
       h.add("nonFatalStatusCodes", codes);
       out.add("hedgingPolicy", h);
     }
+    policy.callTimeout().ifPresent(timeout -> out.addProperty("timeout", ProtoDurations.format(timeout)));
     return out;
   }
 
@@ -424,7 +526,13 @@ public final class GrpcServiceConfig {
       return this;
     }
 
+    /**
+     * Builds the config.
+     *
+     * @throws IllegalArgumentException if a method name appears twice
+     */
     public GrpcServiceConfig build() {
+      rejectDuplicateNames(methods);
       return new GrpcServiceConfig(methods, throttling);
     }
   }

@@ -5,31 +5,33 @@ import dev.tailguard.AttemptContext;
 import dev.tailguard.AttemptTimeoutException;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.Pipeline;
-import dev.tailguard.TailguardException;
 import dev.tailguard.Verdict;
+import dev.tailguard.time.Cancellable;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.CancellationException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One logical call made of attempts. The caller's single request message is kept (up to the
  * replay cap) and sent on each attempt; the engine from core decides retries and hedges; the
  * winning attempt's response reaches the caller's listener, and for a server-streaming call the
  * rest of its stream follows. Losers are cancelled, so their servers see their Context cancelled.
+ *
+ * <p>As gRFC A6 says, the call's deadline (the earlier of the CallOptions' and the caller's
+ * Context's) bounds all attempts and the waits between them, and every attempt runs in the
+ * caller's Context, so its deadline and cancellation reach each attempt's server.
  */
 final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   /** gRFC A6: how many attempts came before this one. */
@@ -40,6 +42,11 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final Channel next;
   private final GrpcPolicy policy;
   private final boolean streaming;
+  /** The caller's Context, captured on the caller's thread: attempts after the first start elsewhere. */
+  private final Context context;
+  /** The earlier of the CallOptions' and the Context's deadline, or null. */
+  private final Deadline deadline;
+  private final Context.CancellationListener onContextCancelled = cancelled -> endEarly(CallStatuses.fromCancelledContext(cancelled));
 
   private Listener<RespT> listener;
   private Metadata headers;
@@ -48,6 +55,8 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private int callerDemand;
   private ClientCall<?, RespT> committed;
   private boolean closed;
+  private boolean cancelled;
+  private Cancellable deadlineTimer;
   private volatile CompletableFuture<AttemptOutcome<RespT>> execution;
 
   RetryingClientCall(MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next, GrpcPolicy policy) {
@@ -56,6 +65,10 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.next = next;
     this.policy = policy;
     this.streaming = method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING;
+    this.context = Context.current();
+    Deadline fromOptions = callOptions.getDeadline();
+    Deadline fromContext = context.getDeadline();
+    this.deadline = fromOptions == null ? fromContext : fromContext == null ? fromOptions : fromOptions.minimum(fromContext);
   }
 
   @Override
@@ -105,6 +118,22 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public void halfClose() {
+    synchronized (this) {
+      // A call cancelled (or already ended) before it was sent is never sent.
+      if (cancelled || closed) {
+        return;
+      }
+    }
+    // A Context already cancelled, or a deadline already passed, sends nothing (as gRPC's own calls).
+    if (context.isCancelled()) {
+      endEarly(CallStatuses.fromCancelledContext(context));
+      return;
+    }
+    if (deadline != null && deadline.isExpired()) {
+      endEarly(Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before it started"));
+      return;
+    }
+    context.addListener(onContextCancelled, Runnable::run);
     Pipeline pipeline = replayable ? policy.pipeline() : policy.single();
     OutcomeHandler<AttemptOutcome<RespT>> outcomes = OutcomeHandler.<AttemptOutcome<RespT>>builder()
         .classifier((outcome, error) -> verdict(outcome, error))
@@ -120,25 +149,50 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     AsyncAttempt<AttemptOutcome<RespT>> attempt = this::startAttempt;
     CompletableFuture<AttemptOutcome<RespT>> running = pipeline.executeAsync(attempt, outcomes);
     execution = running;
+    armDeadline();
     running.whenComplete(this::deliver);
   }
 
-  private Verdict verdict(AttemptOutcome<RespT> outcome, Throwable error) {
-    if (error != null) {
-      // Tailguard's own per-attempt timeout is the client-side twin of DEADLINE_EXCEEDED.
-      Status status = error instanceof AttemptTimeoutException ? Status.DEADLINE_EXCEEDED : Status.fromThrowable(error);
-      return policy.retryableCodes().contains(status.getCode()) && replayable ? Verdict.RETRYABLE : Verdict.NON_RETRYABLE;
+  /** Ends the call at its CallOptions deadline, even during a backoff (the Context's ends it by itself). */
+  private void armDeadline() {
+    Deadline fromOptions = callOptions.getDeadline();
+    if (fromOptions == null) {
+      return;
     }
-    if (outcome.isCommitted() || outcome.status.isOk()) {
+    long nanos = Math.max(0, fromOptions.timeRemaining(TimeUnit.NANOSECONDS));
+    Cancellable timer = policy.scheduler().schedule(
+        () -> endEarly(Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed")), Duration.ofNanos(nanos));
+    boolean alreadyClosed;
+    synchronized (this) {
+      alreadyClosed = closed;
+      deadlineTimer = timer;
+    }
+    if (alreadyClosed) {
+      timer.cancel();
+    }
+  }
+
+  private Verdict verdict(AttemptOutcome<RespT> outcome, Throwable error) {
+    if (error == null && (outcome.isCommitted() || outcome.status.isOk())) {
       return Verdict.SUCCESS;
     }
+    // Once the call's deadline has passed or its Context is cancelled, nothing is worth another attempt.
+    if (context.isCancelled() || (deadline != null && deadline.isExpired())) {
+      return Verdict.NON_RETRYABLE;
+    }
     // A request too large to keep can never be sent again.
-    return replayable && policy.retryableCodes().contains(outcome.status.getCode()) ? Verdict.RETRYABLE : Verdict.NON_RETRYABLE;
+    if (!replayable) {
+      return Verdict.NON_RETRYABLE;
+    }
+    // Tailguard's own per-attempt timeout is the client-side twin of DEADLINE_EXCEEDED.
+    Status status = error == null ? outcome.status
+        : error instanceof AttemptTimeoutException ? Status.DEADLINE_EXCEEDED : Status.fromThrowable(error);
+    return policy.retryableCodes().contains(status.getCode()) ? Verdict.RETRYABLE : Verdict.NON_RETRYABLE;
   }
 
   /** The shorter of the retry's per-attempt allowance and the pipeline's timeout; -1 for none. */
-  private long attemptTimeoutNanos(AttemptContext context) {
-    long retry = context.timeout().map(Duration::toNanos).orElse(-1L);
+  private long attemptTimeoutNanos(AttemptContext attemptContext) {
+    long retry = attemptContext.timeout().map(Duration::toNanos).orElse(-1L);
     long pipeline = policy.timeout() == null ? -1 : policy.timeout().duration().toNanos();
     if (retry < 0 || pipeline < 0) {
       return Math.max(retry, pipeline);
@@ -146,9 +200,20 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     return Math.min(retry, pipeline);
   }
 
-  private CompletableFuture<AttemptOutcome<RespT>> startAttempt(AttemptContext context) {
+  private CompletableFuture<AttemptOutcome<RespT>> startAttempt(AttemptContext attemptContext) {
+    // Hedges and retries start on the scheduler's thread: run them in the caller's Context so that
+    // its deadline (as grpc-timeout) and cancellation reach every attempt's server.
+    Context previous = context.attach();
+    try {
+      return startAttemptInContext(attemptContext);
+    } finally {
+      context.detach(previous);
+    }
+  }
+
+  private CompletableFuture<AttemptOutcome<RespT>> startAttemptInContext(AttemptContext attemptContext) {
     CallOptions options = callOptions;
-    long attemptNanos = attemptTimeoutNanos(context);
+    long attemptNanos = attemptTimeoutNanos(attemptContext);
     if (attemptNanos >= 0) {
       // Per-attempt deadline = min(per-attempt timeout, the call's remaining deadline), sent to the
       // server as grpc-timeout so that it can stop the work too.
@@ -161,13 +226,21 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     AttemptListener<RespT> attemptListener = new AttemptListener<>(call, outcome, streaming);
     Metadata attemptHeaders = new Metadata();
     attemptHeaders.merge(headers);
-    if (context.attempt() > 1) {
-      attemptHeaders.put(PREVIOUS_ATTEMPTS, Integer.toString(context.attempt() - 1));
+    if (attemptContext.attempt() > 1) {
+      attemptHeaders.put(PREVIOUS_ATTEMPTS, Integer.toString(attemptContext.attempt() - 1));
     }
-    context.onCancel(() -> call.cancel("Tailguard cancelled this attempt (a hedge that lost, or a timeout)", null));
+    // Tailguard cancels an attempt in one of two ways (the engine's hook, or the future it was
+    // given); either way the attempt is cancelled once.
+    AtomicBoolean cancelledOnce = new AtomicBoolean();
+    Runnable cancelAttempt = () -> {
+      if (cancelledOnce.compareAndSet(false, true)) {
+        call.cancel("Tailguard cancelled this attempt (a hedge that lost, a timeout, or the call ended)", null);
+      }
+    };
+    attemptContext.onCancel(cancelAttempt);
     outcome.whenComplete((result, error) -> {
       if (outcome.isCancelled()) {
-        call.cancel("Tailguard cancelled this attempt", null);
+        cancelAttempt.run();
       }
     });
     call.start(attemptListener, attemptHeaders);
@@ -184,67 +257,115 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * invoked directly from the retry timer's thread would leave them parked forever.
    */
   private void deliver(AttemptOutcome<RespT> outcome, Throwable error) {
+    onExecutor(() -> deliverNow(outcome, error));
+  }
+
+  private void onExecutor(Runnable task) {
     Executor executor = callOptions.getExecutor();
     if (executor == null) {
-      deliverNow(outcome, error);
+      task.run();
     } else {
-      executor.execute(() -> deliverNow(outcome, error));
+      executor.execute(task);
     }
   }
 
   private void deliverNow(AttemptOutcome<RespT> outcome, Throwable error) {
     if (error != null) {
-      close(failureStatus(error), new Metadata());
+      closeNow(CallStatuses.fromFailure(error), new Metadata());
       return;
     }
-    if (outcome.headers != null) {
-      listener.onHeaders(outcome.headers);
-    }
     if (!outcome.isCommitted()) {
+      if (!markClosed()) {
+        return;
+      }
+      if (outcome.headers != null) {
+        listener.onHeaders(outcome.headers);
+      }
       if (outcome.message != null) {
         listener.onMessage(outcome.message);
       }
-      close(outcome.status, outcome.trailers == null ? new Metadata() : outcome.trailers);
+      listener.onClose(outcome.status, outcome.trailers == null ? new Metadata() : outcome.trailers);
       return;
     }
     int extraDemand;
     synchronized (this) {
+      if (closed) {
+        // The call ended (deadline, cancellation) while this attempt was committing.
+        outcome.call.cancel("Tailguard: the call already ended", null);
+        return;
+      }
       committed = outcome.call;
       extraDemand = callerDemand - 1;
+    }
+    if (outcome.headers != null) {
+      listener.onHeaders(outcome.headers);
     }
     listener.onMessage(outcome.message);
     if (extraDemand > 0) {
       outcome.call.request(extraDemand);
     }
-    outcome.streamingListener.attach(listener);
+    outcome.streamingListener.attach(new ForwardingToCaller());
   }
 
-  private void close(Status status, Metadata trailers) {
+  /** The committed stream's events, to the caller; its close also releases the call's timer and Context listener. */
+  private final class ForwardingToCaller extends Listener<RespT> {
+    @Override
+    public void onMessage(RespT response) {
+      listener.onMessage(response);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      closeNow(status, trailers);
+    }
+  }
+
+  /**
+   * Ends the call before the engine has an answer: the deadline passed or the Context was
+   * cancelled. A committed stream ends by itself (its attempt has the same deadline and Context).
+   */
+  private void endEarly(Status status) {
+    CompletableFuture<AttemptOutcome<RespT>> running = execution;
     synchronized (this) {
-      if (closed) {
+      if (committed != null || closed) {
         return;
       }
-      closed = true;
     }
-    listener.onClose(status, trailers);
+    close(status);
+    if (running != null) {
+      running.cancel(true);
+    }
   }
 
-  private static Status failureStatus(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    if (cause instanceof CancellationException) {
-      return Status.CANCELLED.withDescription("call cancelled").withCause(cause);
+  /** Marks the call closed and releases its timer and Context listener; false if it already was. */
+  private boolean markClosed() {
+    Cancellable timer;
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+      timer = deadlineTimer;
     }
-    if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
-      return Status.fromThrowable(cause);
+    if (timer != null) {
+      timer.cancel();
     }
-    if (cause instanceof AttemptTimeoutException) {
-      return Status.DEADLINE_EXCEEDED.withDescription(cause.getMessage()).withCause(cause);
+    context.removeListener(onContextCancelled);
+    return true;
+  }
+
+  /** Closes the call from any thread; the caller's listener hears of it on the call's executor. */
+  private void close(Status status) {
+    if (markClosed()) {
+      onExecutor(() -> listener.onClose(status, new Metadata()));
     }
-    if (cause instanceof TailguardException) {
-      // Exhausted retries, an open circuit, a budget refusal: the service is unavailable to us now.
-      return Status.UNAVAILABLE.withDescription(cause.getMessage()).withCause(cause);
+  }
+
+  /** Closes the call; for code already on the call's executor. */
+  private void closeNow(Status status, Metadata trailers) {
+    if (markClosed()) {
+      listener.onClose(status, trailers);
     }
-    return Status.UNKNOWN.withDescription(String.valueOf(cause)).withCause(cause);
   }
 
   @Override
@@ -252,16 +373,19 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     ClientCall<?, RespT> target;
     CompletableFuture<AttemptOutcome<RespT>> running = execution;
     synchronized (this) {
+      cancelled = true;
       target = committed;
-    }
-    if (running != null) {
-      running.cancel(true);
     }
     if (target != null) {
       target.cancel(message, cause);
+      return;
     }
-    if (running == null && listener != null) {
-      close(Status.CANCELLED.withDescription(message).withCause(cause), new Metadata());
+    if (listener != null) {
+      String description = message == null ? "call cancelled" : message;
+      close(Status.CANCELLED.withDescription(description).withCause(cause));
+    }
+    if (running != null) {
+      running.cancel(true);
     }
   }
 

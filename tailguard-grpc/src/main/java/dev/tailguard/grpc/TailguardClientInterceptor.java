@@ -5,15 +5,19 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * Retries and hedges gRPC calls with Tailguard's engine, on the wire as gRFC A6 specifies: later
- * attempts carry {@code grpc-previous-rpc-attempts}, a {@code grpc-retry-pushback-ms} trailer of
- * 0 or more is the exact next delay (restarting the backoff) and a negative or malformed one stops
- * retrying, and losing hedges are cancelled so their servers see the Context cancelled.
+ * attempts carry {@code grpc-previous-rpc-attempts}, a {@code grpc-retry-pushback-ms} trailer
+ * holding a non-negative int32 in plain decimal is the exact delay before the next retry
+ * (restarting the backoff) or hedge and any other value stops further attempts, and losing hedges
+ * are cancelled so their servers see the Context cancelled.
  *
  * <pre>{@code
  * Channel channel = ClientInterceptors.intercept(managedChannel, TailguardClientInterceptor.of(
@@ -28,6 +32,10 @@ import java.util.function.Function;
  *       commits.
  *   <li>The request message is kept for replay up to {@link GrpcPolicy#maxReplayBytes()}; a
  *       larger call commits to its first attempt.
+ *   <li>The call's deadline (the earlier of the CallOptions', the caller's Context's and the
+ *       policy's {@link GrpcPolicy#callTimeout()}) bounds all attempts and the waits between them;
+ *       every attempt runs in the caller's Context, so its cancellation ends the call and its
+ *       deadline reaches each attempt's server.
  *   <li>Per-attempt deadline = min(the policy's per-attempt timeout, the call's remaining deadline).
  *   <li>Calls that end because Tailguard gave up (a budget refusal, an open circuit) close with
  *       UNAVAILABLE and the reason in the description; exhausted retries close with the last
@@ -77,7 +85,20 @@ public final class TailguardClientInterceptor implements ClientInterceptor {
     if (policy == null) {
       return next.newCall(method, callOptions);
     }
-    return new RetryingClientCall<>(method, callOptions, next, policy);
+    return new RetryingClientCall<>(method, withCallTimeout(callOptions, policy), next, policy);
+  }
+
+  /** As grpc-java applies {@code methodConfig.timeout}: the earlier of it and the caller's deadline. */
+  private static CallOptions withCallTimeout(CallOptions callOptions, GrpcPolicy policy) {
+    if (policy.callTimeout().isEmpty()) {
+      return callOptions;
+    }
+    Duration timeout = policy.callTimeout().get();
+    // Deadline.after saturates; a service config may say ten thousand years, which no long holds in nanoseconds.
+    long nanos = timeout.compareTo(Duration.ofDays(365L * 200)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
+    Deadline fromPolicy = Deadline.after(nanos, TimeUnit.NANOSECONDS);
+    Deadline current = callOptions.getDeadline();
+    return current != null && current.isBefore(fromPolicy) ? callOptions : callOptions.withDeadline(fromPolicy);
   }
 
   private GrpcPolicy policyFor(String fullMethodName, CallOptions callOptions) {

@@ -155,4 +155,82 @@ class GrpcServiceConfigTest {
     assertThat(config.policyFor("a.B/Z").retry()).isNull();
     assertThat(config.policyFor("a.B/Z").hedge()).isNull();
   }
+
+  private static final String HEDGE_WITHOUT_NON_FATAL = """
+      {"methodConfig": [{"name": [{"service": "a.B"}], "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.1s"}}]}""";
+
+  @Test
+  void aHedgingPolicyWithoutNonFatalStatusCodesHasNoNonFatalCode_andExportsItSo() {
+    GrpcServiceConfig config = GrpcServiceConfig.fromJson(HEDGE_WITHOUT_NON_FATAL);
+    assertThat(config.policyFor("a.B/C").retryableCodes()).isEmpty();
+    String exported = config.toJson();
+    assertThat(JsonParser.parseString(exported).getAsJsonObject().getAsJsonArray("methodConfig").get(0).getAsJsonObject()
+        .getAsJsonObject("hedgingPolicy").getAsJsonArray("nonFatalStatusCodes")).isEmpty();
+    assertThat(GrpcServiceConfig.fromJson(exported).policyFor("a.B/C").retryableCodes()).as("the round trip keeps the meaning").isEmpty();
+  }
+
+  @Test
+  void aRetryPolicyThatRetriesNoCodeCannotBeExported() {
+    GrpcPolicy none = GrpcPolicy.builder().retry(RetryPolicy.builder().maxAttempts(3).build()).retryableCodes(java.util.Set.of()).build();
+    assertThatThrownBy(() -> GrpcServiceConfig.builder().method(none, new GrpcServiceConfig.MethodName("a.B", null)).build().toJson())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("methodConfig[0].retryPolicy.retryableStatusCodes");
+  }
+
+  @Test
+  void methodConfigTimeoutIsImportedAsTheCallTimeoutAndExported() {
+    GrpcServiceConfig config = GrpcServiceConfig.fromJson("""
+        {"methodConfig": [{"name": [{"service": "a.B"}], "timeout": "0.5s"}]}""");
+    assertThat(config.policyFor("a.B/C").callTimeout()).hasValue(Duration.ofMillis(500));
+    assertThat(GrpcServiceConfig.fromJson(config.toJson()).policyFor("a.B/C").callTimeout()).hasValue(Duration.ofMillis(500));
+    assertError("{\"methodConfig\": [{\"name\": [{}], \"timeout\": \"soon\"}]}", "methodConfig[0].timeout");
+  }
+
+  @Test
+  void fieldsTailguardDoesNotApplyAreLoggedWithTheirPath() {
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger(GrpcServiceConfig.class.getName());
+    java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        logged.add(record.getLevel() + " " + record.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    jul.addHandler(handler);
+    try {
+      GrpcServiceConfig.fromJson("""
+          {"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": [{"name": [{"service": "a.B"}], "waitForReady": true,
+            "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+              "retryableStatusCodes": ["UNAVAILABLE"], "perAttemptRecvTimeout": "1s"}}]}""");
+    } finally {
+      jul.removeHandler(handler);
+    }
+    assertThat(logged).anyMatch(line -> line.startsWith("WARNING") && line.contains("loadBalancingConfig is not applied"))
+        .anyMatch(line -> line.contains("methodConfig[0].waitForReady is not applied"))
+        .anyMatch(line -> line.contains("methodConfig[0].retryPolicy.perAttemptRecvTimeout is not applied"));
+  }
+
+  @Test
+  void aMethodNamedTwiceIsAnErrorNamingBothPlaces() {
+    assertError("""
+        {"methodConfig": [{"name": [{"service": "a.B", "method": "C"}]}, {"name": [{"service": "x.Y"}, {"service": "a.B", "method": "C"}]}]}""",
+        "methodConfig[1].name[1] names the same method as methodConfig[0].name[0]: a.B/C");
+    assertError("{\"methodConfig\": [{\"name\": [{}, {}]}]}", "methodConfig[0].name[1] names the same method as methodConfig[0].name[0]");
+  }
+
+  @Test
+  void aHostileDeeplyNestedDocumentIsRefusedWithAShortMessage() {
+    String deep = "{\"methodConfig\": " + "[".repeat(200_000) + "]".repeat(200_000) + "}";
+    assertThatThrownBy(() -> GrpcServiceConfig.fromJson(deep)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nests deeper than 100 levels")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
+    String wide = "{\"methodConfig\": [" + "1,".repeat(100_000) + "1]}";
+    assertThatThrownBy(() -> GrpcServiceConfig.fromJson(wide)).isInstanceOf(IllegalArgumentException.class)
+        .satisfies(e -> assertThat(e.getMessage()).as("the element is summarised, not printed").hasSizeLessThan(200));
+  }
 }
