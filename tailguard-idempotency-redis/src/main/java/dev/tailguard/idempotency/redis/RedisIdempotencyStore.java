@@ -7,7 +7,6 @@ import dev.tailguard.idempotency.StoreUnavailableException;
 import dev.tailguard.idempotency.StoredResponse;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -204,7 +203,8 @@ public final class RedisIdempotencyStore implements IdempotencyStore {
         if (cursor.isFinished()) {
           return reaped;
         }
-        cursor = redis.scan(ScanCursor.of(cursor.getCursor()), match);
+        // The cursor itself, not its number: on a cluster it also says which master comes next.
+        cursor = redis.scan(cursor, match);
       }
     } catch (RuntimeException failure) {
       throw new StoreUnavailableException("Redis idempotency store: reapExpired failed: " + failure.getClass().getSimpleName(), failure);
