@@ -273,4 +273,13 @@ public abstract class IdempotencyStoreContract {
     assertEquals(201, retry.response().orElseThrow().status());
     assertEquals(List.of("true"), retry.response().get().headers().get(IdempotencyGuard.REPLAYED));
   }
+
+  /** Regression (issue 17, item 6): a store whose driver threw unchecked escaped {@code begin()} instead of giving 503. */
+  @Test
+  public void aStoreThatThrowsUncheckedGives503AndRunsNothing() throws Exception {
+    IdempotencyGuard guard = IdempotencyGuard.builder(new FlakyIdempotencyStore(store()).claimsThrowUnchecked()).build();
+    IdempotencyGuard.Decision decision = guard.begin("alice", "POST", "/charges", "\"k-1\"", new byte[] {1});
+    assertTrue(decision.ticket().isEmpty());
+    assertEquals(503, decision.response().orElseThrow().status());
+  }
 }
