@@ -20,11 +20,13 @@ final class BufferedExchange extends HttpExchange {
   private final HttpExchange real;
   private final InputStream requestBody;
   private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
+  private final IdempotencyGuard.Ticket ticket;
   private int status = -1;
 
-  BufferedExchange(HttpExchange real, byte[] requestBody) {
+  BufferedExchange(HttpExchange real, byte[] requestBody, IdempotencyGuard.Ticket ticket) {
     this.real = real;
     this.requestBody = new ByteArrayInputStream(requestBody);
+    this.ticket = ticket;
   }
 
   int status() {
@@ -110,13 +112,23 @@ final class BufferedExchange extends HttpExchange {
     return real.getProtocol();
   }
 
+  /**
+   * The ticket is this exchange's own: on JDK 17 the real exchange's attributes are its context's,
+   * shared by every concurrent request, so it is never stored there.
+   */
   @Override
   public Object getAttribute(String name) {
+    if (IdempotencyGuard.TICKET_ATTRIBUTE.equals(name)) {
+      return ticket;
+    }
     return real.getAttribute(name);
   }
 
   @Override
   public void setAttribute(String name, Object value) {
+    if (IdempotencyGuard.TICKET_ATTRIBUTE.equals(name)) {
+      throw new IllegalArgumentException(name + " is set by the idempotency filter");
+    }
     real.setAttribute(name, value);
   }
 

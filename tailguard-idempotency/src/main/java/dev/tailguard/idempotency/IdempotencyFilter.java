@@ -19,6 +19,14 @@ import java.util.function.Function;
  * <p>The handler's response is buffered, stored, and only then sent, so a connection that drops
  * after the handler ran still leaves the outcome for the client's retry to replay.
  *
+ * <p>Request bodies are read into memory to fingerprint them, up to {@code maxRequestBytes}
+ * (default 1 MiB): a larger body, declared or sent, gets 413 and the handler does not run. The
+ * fingerprint covers the method, the path with its query string, and the body.
+ *
+ * <p>The handler finds its {@link IdempotencyGuard.Ticket} as the exchange attribute {@link
+ * IdempotencyGuard#TICKET_ATTRIBUTE}: its recovery point and fencing token. The lease is renewed
+ * while the handler runs and while its outcome is stored.
+ *
  * <p>The key space is per scope. {@link #scopedByPrincipal} uses the {@link HttpPrincipal} an
  * {@code Authenticator} set and answers 401 when there is none: there is no silent shared
  * "anonymous" scope, which would let one client read another's responses. {@link #scopedBy}
@@ -30,11 +38,19 @@ public final class IdempotencyFilter extends Filter {
   private static final Set<String> GUARDED_METHODS = Set.of("POST", "PATCH");
 
   private final IdempotencyGuard guard;
-  private final Function<HttpExchange, String> scope;
+  /** The default bound on a guarded request's body, as the servlet filter's. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
 
-  private IdempotencyFilter(IdempotencyGuard guard, Function<HttpExchange, String> scope) {
+  private final Function<HttpExchange, String> scope;
+  private final int maxRequestBytes;
+
+  private IdempotencyFilter(IdempotencyGuard guard, Function<HttpExchange, String> scope, int maxRequestBytes) {
     this.guard = Objects.requireNonNull(guard, "guard");
     this.scope = Objects.requireNonNull(scope, "scope");
+    if (maxRequestBytes < 0 || maxRequestBytes == Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("maxRequestBytes must be >= 0 and < Integer.MAX_VALUE: " + maxRequestBytes);
+    }
+    this.maxRequestBytes = maxRequestBytes;
   }
 
   /** Keys belong to the authenticated principal ({@code realm:username}). */
@@ -42,12 +58,22 @@ public final class IdempotencyFilter extends Filter {
     return new IdempotencyFilter(guard, exchange -> {
       HttpPrincipal principal = exchange.getPrincipal();
       return principal == null ? null : principal.getName();
-    });
+    }, DEFAULT_MAX_REQUEST_BYTES);
   }
 
-  /** Keys belong to whatever {@code scope} returns for the exchange; null means unauthenticated. */
+  /** Keys belong to whatever {@code scope} returns for the exchange; null means unauthenticated. Bodies up to 1 MiB. */
   public static IdempotencyFilter scopedBy(IdempotencyGuard guard, Function<HttpExchange, String> scope) {
-    return new IdempotencyFilter(guard, scope);
+    return new IdempotencyFilter(guard, scope, DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  /**
+   * As {@link #scopedBy(IdempotencyGuard, Function)}, with another bound on request bodies.
+   *
+   * @param maxRequestBytes the largest request body fingerprinted; larger requests get 413
+   * @throws IllegalArgumentException if {@code maxRequestBytes} is negative or {@code Integer.MAX_VALUE}
+   */
+  public static IdempotencyFilter scopedBy(IdempotencyGuard guard, Function<HttpExchange, String> scope, int maxRequestBytes) {
+    return new IdempotencyFilter(guard, scope, maxRequestBytes);
   }
 
   @Override
@@ -66,39 +92,71 @@ public final class IdempotencyFilter extends Filter {
       send(exchange, new StoredResponse(401, Map.of(), new byte[0]));
       return;
     }
-    byte[] body = exchange.getRequestBody().readAllBytes();
-    IdempotencyGuard.Decision decision = guard.begin(owner, exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+    // A body we cannot fingerprint whole must not be de-duplicated on a prefix, nor held in memory.
+    if (declaredLength(exchange) > maxRequestBytes) {
+      send(exchange, new StoredResponse(413, Map.of("Connection", List.of("close")), new byte[0]));
+      return;
+    }
+    byte[] body = exchange.getRequestBody().readNBytes(maxRequestBytes + 1);
+    if (body.length > maxRequestBytes) {
+      send(exchange, new StoredResponse(413, Map.of("Connection", List.of("close")), new byte[0]));
+      return;
+    }
+    IdempotencyGuard.Decision decision = guard.begin(owner, exchange.getRequestMethod(), pathAndQuery(exchange),
         exchange.getRequestHeaders().getFirst(IdempotencyGuard.HEADER), body);
     if (decision.response().isPresent()) {
       send(exchange, decision.response().get());
       return;
     }
-    BufferedExchange buffered = new BufferedExchange(exchange, body);
     if (decision.ticket().isEmpty()) {
+      BufferedExchange buffered = new BufferedExchange(exchange, body, null);
       chain.doFilter(buffered);
       buffered.sendTo(exchange);
       return;
     }
     IdempotencyGuard.Ticket ticket = decision.ticket().get();
-    try {
-      chain.doFilter(buffered);
-    } catch (IOException | RuntimeException | Error failure) {
-      releaseQuietly(ticket);
-      throw failure;
-    }
-    try {
-      ticket.complete(buffered.status(), exchange.getResponseHeaders(), buffered.bodyBytes());
-    } catch (StoreUnavailableException unavailable) {
-      // The handler ran; its answer still goes out. A retry will find the key in progress until
-      // the lease ends, then run again: the store's outage is what costs exactly-once here.
+    BufferedExchange buffered = new BufferedExchange(exchange, body, ticket);
+    try (IdempotencyGuard.LeaseRenewal renewal = ticket.keepLeaseAlive()) {
+      try {
+        chain.doFilter(buffered);
+      } catch (IOException | RuntimeException | Error failure) {
+        releaseQuietly(ticket);
+        throw failure;
+      }
+      try {
+        ticket.complete(buffered.status(), exchange.getResponseHeaders(), buffered.bodyBytes());
+      } catch (StoreUnavailableException unavailable) {
+        // Every attempt failed. The handler ran; its answer still goes out. A retry finds the key
+        // in progress until the lease ends, then runs again: the outage costs exactly-once here.
+      }
     }
     buffered.sendTo(exchange);
+  }
+
+  /** The raw path and query: {@code ?amount=1} and {@code ?amount=1000} are different requests. */
+  static String pathAndQuery(HttpExchange exchange) {
+    String query = exchange.getRequestURI().getRawQuery();
+    String path = exchange.getRequestURI().getRawPath();
+    return query == null ? path : path + "?" + query;
+  }
+
+  private static long declaredLength(HttpExchange exchange) {
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    if (length == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.trim());
+    } catch (NumberFormatException malformed) {
+      // The server itself refuses a malformed length; let it.
+      return -1;
+    }
   }
 
   private static void releaseQuietly(IdempotencyGuard.Ticket ticket) {
     try {
       ticket.release();
-    } catch (StoreUnavailableException ignored) {
+    } catch (StoreUnavailableException | RuntimeException ignored) {
       // The lease expires on its own.
     }
   }

@@ -10,6 +10,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -36,6 +40,14 @@ import java.util.function.Predicate;
  * handler (authentication, validation, rate limits) never reach the guard, so nothing is stored
  * for them.
  *
+ * <p>Stores see neither the key nor the scope, only their SHA-256 (fixed-size hex), so a long or
+ * non-ASCII principal fits every store's columns.
+ *
+ * <p>While a handler runs under a {@link Ticket}, {@link Ticket#keepLeaseAlive()} renews its lease
+ * every third of the lease, fenced by the token; the filters do this for every guarded request.
+ * A completion the store fails to take is tried again, {@link Builder#completionAttempts} times in
+ * all, with the lease still renewed, before the key is given up to expire.
+ *
  * <p>Immutable and thread-safe.
  *
  * @since 0.1
@@ -45,6 +57,12 @@ public final class IdempotencyGuard {
   public static final String HEADER = "Idempotency-Key";
   /** The header a replayed response carries. */
   public static final String REPLAYED = "Idempotent-Replayed";
+  /**
+   * The name under which both filters hand the handler its {@link Ticket}: an {@code HttpExchange}
+   * attribute and a servlet request attribute. Absent when the request is not guarded (a GET, or
+   * no key with {@code requireKey(false)}).
+   */
+  public static final String TICKET_ATTRIBUTE = "dev.tailguard.idempotency.Ticket";
 
   private static final Set<String> DEFAULT_STORED_HEADERS = Set.of(
       "content-type", "content-language", "content-location", "location", "etag", "last-modified", "cache-control");
@@ -58,6 +76,9 @@ public final class IdempotencyGuard {
   private final Set<String> storedHeaders;
   private final boolean failOpen;
   private final Duration inProgressRetryAfter;
+  private final ScheduledExecutorService leaseRenewal;
+  private final int completionAttempts;
+  private final Duration completionRetryDelay;
 
   private IdempotencyGuard(Builder b) {
     this.store = b.store;
@@ -69,6 +90,28 @@ public final class IdempotencyGuard {
     this.storedHeaders = Set.copyOf(b.storedHeaders);
     this.failOpen = b.failOpen;
     this.inProgressRetryAfter = b.inProgressRetryAfter;
+    this.leaseRenewal = b.leaseRenewal;
+    this.completionAttempts = b.completionAttempts;
+    this.completionRetryDelay = b.completionRetryDelay;
+  }
+
+  /** The default renewal thread: one daemon for every guard in the JVM, started on first use. */
+  private static final class DefaultRenewal {
+    static final ScheduledExecutorService SCHEDULER = create();
+
+    private static ScheduledExecutorService create() {
+      ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+        Thread thread = new Thread(task, "tailguard-idempotency-lease-renewal");
+        thread.setDaemon(true);
+        return thread;
+      });
+      scheduler.setRemoveOnCancelPolicy(true);
+      return scheduler;
+    }
+  }
+
+  private ScheduledExecutorService leaseRenewal() {
+    return leaseRenewal != null ? leaseRenewal : DefaultRenewal.SCHEDULER;
   }
 
   /** Starts a builder on {@code store}. */
@@ -80,7 +123,7 @@ public final class IdempotencyGuard {
    * Decides what to do with one request.
    *
    * @param scope the authenticated principal or tenant the key belongs to; never blank (there is
-   *     no shared "anonymous" key space)
+   *     no shared "anonymous" key space); any length and characters (stores see its SHA-256)
    * @param method the request method
    * @param path the request path (with the query, if it selects the resource)
    * @param keyHeader the {@code Idempotency-Key} header's value, or null when absent
@@ -100,16 +143,18 @@ public final class IdempotencyGuard {
       return Decision.respond(Problems.malformedKey());
     }
     String keyHash = key.get().hash();
+    String scopeHash = IdempotencyKey.sha256Hex(scope.getBytes(StandardCharsets.UTF_8));
     String fingerprint = Fingerprint.of(method.toUpperCase(Locale.ROOT), path, body);
     Claim claim;
     try {
-      claim = store.claim(scope, keyHash, fingerprint, lease, retention);
-    } catch (StoreUnavailableException unavailable) {
+      claim = store.claim(scopeHash, keyHash, fingerprint, lease, retention);
+    } catch (StoreUnavailableException | RuntimeException unavailable) {
+      // A store (or its driver) that throws unchecked is as unavailable as one that says so.
       return failOpen ? Decision.passThrough() : Decision.respond(Problems.storeUnavailable());
     }
     switch (claim.outcome()) {
       case CLAIMED:
-        return Decision.proceed(new Ticket(this, scope, keyHash, claim.token(), claim.recoveryPoint()));
+        return Decision.proceed(new Ticket(this, scopeHash, keyHash, claim.token(), claim.recoveryPoint()));
       case COMPLETED:
         return Decision.respond(replay(claim.response()));
       case IN_PROGRESS:
@@ -189,7 +234,10 @@ public final class IdempotencyGuard {
 
   /**
    * The lease on one key while its handler runs. Finish it exactly once: {@link #complete} with
-   * the response, or {@link #release} when the handler failed. Not thread-safe.
+   * the response, or {@link #release} when the handler failed. The filters hand it to the handler
+   * as the attribute {@link #TICKET_ATTRIBUTE}, so a handler can resume at {@link #recoveryPoint()}
+   * and fence its writes with {@link #fencingToken()}. Finish it on one thread; {@link
+   * #keepLeaseAlive()} renews it from another.
    */
   public static final class Ticket {
     private final IdempotencyGuard guard;
@@ -197,6 +245,7 @@ public final class IdempotencyGuard {
     private final String keyHash;
     private final String token;
     private final String recoveryPoint;
+    private volatile boolean leaseLost;
 
     Ticket(IdempotencyGuard guard, String scope, String keyHash, String token, String recoveryPoint) {
       this.guard = guard;
@@ -232,9 +281,13 @@ public final class IdempotencyGuard {
     /**
      * Finishes the request with the handler's response: stored for replay when below 500,
      * otherwise the key is released. Bodies over the cap are stored empty with {@code
-     * Idempotent-Body-Omitted: true}: the effect still happens once.
+     * Idempotent-Body-Omitted: true}: the effect still happens once. A store that fails is tried
+     * again, {@link Builder#completionAttempts} times in all; keep the lease alive meanwhile
+     * ({@link #keepLeaseAlive()}).
      *
-     * @return false when the lease was lost and nothing was stored
+     * @return false when the lease was lost and nothing was stored (or, after a failed attempt
+     *     that the store in fact took, when the outcome is already stored)
+     * @throws StoreUnavailableException when every attempt failed
      */
     public boolean complete(int status, Map<String, List<String>> headers, byte[] body) throws StoreUnavailableException {
       if (status >= 500) {
@@ -246,13 +299,88 @@ public final class IdempotencyGuard {
         kept.put("Idempotent-Body-Omitted", List.of("true"));
         storedBody = new byte[0];
       }
-      return guard.store.complete(scope, keyHash, token, new StoredResponse(status, kept, storedBody), guard.retention);
+      return completeWithRetries(new StoredResponse(status, kept, storedBody));
     }
 
     /** Gives the key up so a retry runs the handler again. */
     public boolean release() throws StoreUnavailableException {
       return guard.store.release(scope, keyHash, token);
     }
+
+    /**
+     * Extends the lease by the guard's lease from now, fenced by the token.
+     *
+     * @return false when the lease was lost to another owner (then {@link #leaseLost()} is true)
+     */
+    public boolean renewLease() throws StoreUnavailableException {
+      boolean held = guard.store.renewLease(scope, keyHash, token, guard.lease);
+      if (!held) {
+        leaseLost = true;
+      }
+      return held;
+    }
+
+    /**
+     * Whether a renewal found the lease taken by another owner: the handler should stop before
+     * its next effect, since a successor may be repeating the work.
+     */
+    public boolean leaseLost() {
+      return leaseLost;
+    }
+
+    /**
+     * Renews the lease every third of the lease until the returned handle is closed, on the
+     * guard's {@link Builder#leaseRenewal} scheduler. A renewal the store fails to take is tried
+     * again at the next period; one that finds the lease lost stops renewing. The filters call
+     * this around the handler and the completion.
+     */
+    public LeaseRenewal keepLeaseAlive() {
+      long periodMillis = Math.max(1, guard.lease.toMillis() / 3);
+      ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
+      Runnable renew = () -> {
+        try {
+          if (!renewLease() && self[0] != null) {
+            self[0].cancel(false);
+          }
+        } catch (StoreUnavailableException | RuntimeException outage) {
+          // The next period tries again; the lease still has two thirds left.
+        }
+      };
+      ScheduledFuture<?> scheduled = guard.leaseRenewal().scheduleWithFixedDelay(renew, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+      self[0] = scheduled;
+      return () -> scheduled.cancel(false);
+    }
+
+    private boolean completeWithRetries(StoredResponse response) throws StoreUnavailableException {
+      StoreUnavailableException last = null;
+      long delayMillis = guard.completionRetryDelay.toMillis();
+      for (int attempt = 1; attempt <= guard.completionAttempts; attempt++) {
+        try {
+          return guard.store.complete(scope, keyHash, token, response, guard.retention);
+        } catch (StoreUnavailableException failure) {
+          last = failure;
+        } catch (RuntimeException failure) {
+          last = new StoreUnavailableException("idempotency store: complete failed: " + failure.getClass().getSimpleName(), failure);
+        }
+        if (attempt < guard.completionAttempts && delayMillis > 0) {
+          try {
+            Thread.sleep(delayMillis);
+          } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+          delayMillis *= 2;
+        }
+      }
+      throw last;
+    }
+  }
+
+  /** Renews a {@link Ticket}'s lease until closed; closing twice is harmless. */
+  public interface LeaseRenewal extends AutoCloseable {
+    /** Stops renewing (a renewal already running finishes). */
+    @Override
+    void close();
   }
 
   /** Problem+json answers (RFC 9457). They never echo the key. */
@@ -302,6 +430,9 @@ public final class IdempotencyGuard {
     private Set<String> storedHeaders = new TreeSet<>(DEFAULT_STORED_HEADERS);
     private boolean failOpen;
     private Duration inProgressRetryAfter = Duration.ofSeconds(1);
+    private ScheduledExecutorService leaseRenewal;
+    private int completionAttempts = 4;
+    private Duration completionRetryDelay = Duration.ofMillis(100);
 
     private Builder(IdempotencyStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -375,6 +506,35 @@ public final class IdempotencyGuard {
     /** The {@code Retry-After} on a 409 for a request still in progress. Default 1 s. */
     public Builder inProgressRetryAfter(Duration retryAfter) {
       this.inProgressRetryAfter = positive(retryAfter, "inProgressRetryAfter");
+      return this;
+    }
+
+    /**
+     * The scheduler that renews leases while handlers run ({@link Ticket#keepLeaseAlive()}).
+     * Default: one daemon thread shared by every guard in the JVM. Tasks are short store calls.
+     */
+    public Builder leaseRenewal(ScheduledExecutorService scheduler) {
+      this.leaseRenewal = Objects.requireNonNull(scheduler, "leaseRenewal");
+      return this;
+    }
+
+    /**
+     * How often a completion is tried in all when the store fails, and the pause before the
+     * second try (doubling after each). Default 4 tries, 100 ms: about 0.7 s, far within the
+     * default lease. {@code firstDelay} may be zero.
+     *
+     * @throws IllegalArgumentException if {@code attempts < 1} or {@code firstDelay} is negative
+     */
+    public Builder completionAttempts(int attempts, Duration firstDelay) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("completionAttempts must be >= 1: " + attempts);
+      }
+      Objects.requireNonNull(firstDelay, "firstDelay");
+      if (firstDelay.isNegative()) {
+        throw new IllegalArgumentException("completionAttempts firstDelay must be >= 0: " + firstDelay);
+      }
+      this.completionAttempts = attempts;
+      this.completionRetryDelay = firstDelay;
       return this;
     }
 

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * only</b>; a fleet behind a load balancer needs the JDBC or Redis store, because a retry may land
  * on another instance.
  *
+ * <p>Leases are judged on the injected clock (the system clock by default): one JVM, one clock.
+ *
  * <p>Each operation is one {@code ConcurrentHashMap.compute}, so concurrent claims of one key see
  * exactly one winner. Expired records are dropped lazily and by {@link #reapExpired()}; a claim
  * that would pass {@code maxEntries} fails as unavailable (503) rather than evict a live record.
@@ -99,6 +101,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     Instant now = clock.instant();
     return fenced(scope, keyHash, token, existing ->
         new Entry(existing.fingerprint(), State.IN_PROGRESS, token, now.plus(lease), existing.expiresAt(), null, phase));
+  }
+
+  @Override
+  public boolean renewLease(String scope, String keyHash, String token, Duration lease) {
+    Instant now = clock.instant();
+    return fenced(scope, keyHash, token, existing ->
+        new Entry(existing.fingerprint(), State.IN_PROGRESS, token, now.plus(lease), existing.expiresAt(), null, existing.recoveryPoint()));
   }
 
   @Override

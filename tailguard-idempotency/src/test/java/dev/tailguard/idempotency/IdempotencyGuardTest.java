@@ -25,6 +25,9 @@ class IdempotencyGuardTest {
     @Override public boolean recordPhase(String s, String k, String t, String p, Duration l) {
       throw new AssertionError();
     }
+    @Override public boolean renewLease(String s, String k, String t, Duration l) {
+      throw new AssertionError();
+    }
     @Override public boolean release(String s, String k, String t) {
       throw new AssertionError();
     }

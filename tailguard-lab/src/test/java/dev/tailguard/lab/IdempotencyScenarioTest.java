@@ -18,8 +18,9 @@ class IdempotencyScenarioTest {
 
   @Test
   void everyTailguardStoreHasNoDuplicatesWhileNaiveRetriesDuplicate() throws Exception {
-    RealServers.require("PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379", () -> {
-      try (Socket postgres = new Socket("127.0.0.1", 5432); Socket redis = new Socket("127.0.0.1", 6379)) {
+    RealServers.require("PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379 and Redis Cluster on 127.0.0.1:7001-7003", () -> {
+      try (Socket postgres = new Socket("127.0.0.1", 5432); Socket redis = new Socket("127.0.0.1", 6379);
+          Socket cluster = new Socket("127.0.0.1", 7001)) {
         return true;
       }
     }, "see .ci/run, which starts both");
@@ -27,7 +28,7 @@ class IdempotencyScenarioTest {
     assertThat(result[0]).isEqualTo(0);
     List<Map<String, Object>> rows = LabRunner.rows(out.resolve("idempotency.json"));
 
-    for (String strategy : new String[] {"tailguard-memory", "tailguard-jdbc", "tailguard-redis"}) {
+    for (String strategy : new String[] {"tailguard-memory", "tailguard-jdbc", "tailguard-redis", "tailguard-redis-cluster"}) {
       Map<String, Object> r = row(rows, "strategy", strategy);
       assertThat(num(r, "duplicates")).as(strategy).isZero();
       assertThat(num(r, "failedRequests")).as(strategy).isZero();

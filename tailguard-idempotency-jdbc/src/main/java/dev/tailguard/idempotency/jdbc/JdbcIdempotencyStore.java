@@ -14,24 +14,35 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * Idempotency records in a relational database, shared by every instance of a service.
+ * Idempotency records in a relational database (PostgreSQL, MariaDB, MySQL), shared by every
+ * instance of a service.
  *
  * <p>A claim is a plain {@code INSERT}: the primary key on (scope, key_hash) lets exactly one of
  * any number of racing instances succeed, and the losers re-read the row (a lost race answers 409,
- * a replay or 422, never a 500). Taking over an expired lease, completing, recording a phase and
- * releasing are single {@code UPDATE}/{@code DELETE} statements conditioned on the lease's
- * fencing token. Every statement runs in auto-commit; nothing holds a row lock across the handler.
+ * a replay or 422, never a 500). Taking over an expired lease, completing, renewing, recording a
+ * phase and releasing are single {@code UPDATE}/{@code DELETE} statements conditioned on the
+ * lease's fencing token. Nothing holds a row lock across the handler.
  *
- * <p>The schema for PostgreSQL ships as {@code dev/tailguard/idempotency/jdbc/postgresql.sql};
- * {@link #createSchema()} runs it. Lease and retention times come from the application's clock
- * (keep instances' clocks within a small fraction of the lease). Thread-safe when the {@code
+ * <p><b>Time source:</b> leases and retention are judged on the database's clock ({@code
+ * CURRENT_TIMESTAMP}, read inside each statement), never the instance's, so instances whose
+ * clocks disagree still agree on whether a lease is live.
+ *
+ * <p>Every statement runs in auto-commit, whatever the pool's default: a connection handed out
+ * with auto-commit off is switched on for the store's statement and switched back before it is
+ * returned. Every statement has a timeout ({@code statementTimeout}, default 2 s, whole seconds
+ * as JDBC counts them): a row lock held elsewhere or a stalled database ends in {@link
+ * StoreUnavailableException} (the guard's 503), never an unbounded wait. So does any exception
+ * the driver or the pool throws, checked or not.
+ *
+ * <p>The schema ships as {@code dev/tailguard/idempotency/jdbc/postgresql.sql} and {@code
+ * mariadb.sql}; {@link #createSchema()} runs the one for the database. Thread-safe when the {@code
  * DataSource} is.
  *
  * @since 0.1
@@ -42,28 +53,43 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   private static final String COMPLETED = "COMPLETED";
   /** Rounds of a claim, or runs of a statement, after losing a race, a deadlock or a serialization check. */
   private static final int MAX_ROUNDS = 5;
+  /** The default statement timeout. */
+  public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(2);
 
   private final DataSource dataSource;
   private final String table;
-  private final InstantSource clock;
+  private final int timeoutSeconds;
+  /** The database's "now" in epoch milliseconds, in its own dialect; found on first use. */
+  private volatile String nowMillis;
 
   /**
-   * A store on {@code table}.
+   * A store on {@code table} whose statements time out after {@code statementTimeout}.
    *
-   * @throws IllegalArgumentException if {@code table} is not a plain lower-case identifier
+   * @throws IllegalArgumentException if {@code table} is not a plain lower-case identifier, or the
+   *     timeout is not a whole number of seconds from 1 s up
    */
-  public JdbcIdempotencyStore(DataSource dataSource, String table, InstantSource clock) {
+  public JdbcIdempotencyStore(DataSource dataSource, String table, Duration statementTimeout) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     if (table == null || !TABLE.matcher(table).matches()) {
       throw new IllegalArgumentException("table must match " + TABLE + ": " + table);
     }
     this.table = table;
-    this.clock = Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(statementTimeout, "statementTimeout");
+    if (statementTimeout.compareTo(Duration.ofSeconds(1)) < 0 || statementTimeout.toNanos() % 1_000_000_000L != 0
+        || statementTimeout.toSeconds() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("statementTimeout must be whole seconds, at least 1 s (JDBC counts seconds): " + statementTimeout);
+    }
+    this.timeoutSeconds = (int) statementTimeout.toSeconds();
   }
 
-  /** A store on table {@code tailguard_idempotency} and the system clock. */
+  /** A store on {@code table} with the default 2 s statement timeout. */
+  public JdbcIdempotencyStore(DataSource dataSource, String table) {
+    this(dataSource, table, DEFAULT_STATEMENT_TIMEOUT);
+  }
+
+  /** A store on table {@code tailguard_idempotency} with the default 2 s statement timeout. */
   public JdbcIdempotencyStore(DataSource dataSource) {
-    this(dataSource, "tailguard_idempotency", InstantSource.system());
+    this(dataSource, "tailguard_idempotency");
   }
 
   /**
@@ -71,38 +97,54 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
    * mariadb.sql} when the database says it is MariaDB or MySQL.
    */
   public void createSchema() throws StoreUnavailableException {
-    try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-      String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-      String resource = product.contains("mariadb") || product.contains("mysql") ? "mariadb.sql" : "postgresql.sql";
+    run("createSchema", connection -> {
+      String resource = isMariaDbOrMySql(connection) ? "mariadb.sql" : "postgresql.sql";
       String sql;
       try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(resource)) {
         sql = new String(Objects.requireNonNull(in, resource).readAllBytes(), StandardCharsets.UTF_8);
       } catch (IOException unreadable) {
         throw new IllegalStateException("schema resource unreadable: " + resource, unreadable);
       }
-      for (String part : sql.replace("{table}", table).split(";")) {
-        String ddl = part.lines().filter(line -> !line.startsWith("--")).reduce("", (a, b) -> a + "\n" + b).trim();
-        if (!ddl.isEmpty()) {
-          statement.execute(ddl);
+      try (Statement statement = connection.createStatement()) {
+        for (String part : sql.replace("{table}", table).split(";")) {
+          String ddl = part.lines().filter(line -> !line.startsWith("--")).reduce("", (a, b) -> a + "\n" + b).trim();
+          if (!ddl.isEmpty()) {
+            statement.execute(ddl);
+          }
         }
       }
-    } catch (SQLException failure) {
-      throw unavailable("createSchema", failure);
+      return null;
+    });
+  }
+
+  private static boolean isMariaDbOrMySql(Connection connection) throws SQLException {
+    String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+    return product.contains("mariadb") || product.contains("mysql");
+  }
+
+  /** The SQL for the database's current time in epoch milliseconds. */
+  private String now(Connection connection) throws SQLException {
+    String sql = nowMillis;
+    if (sql == null) {
+      sql = isMariaDbOrMySql(connection)
+          ? "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)"
+          : "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000 AS BIGINT)";
+      nowMillis = sql;
     }
+    return sql;
   }
 
   @Override
   public Claim claim(String scope, String keyHash, String fingerprint, Duration lease, Duration retention)
       throws StoreUnavailableException {
-    try (Connection connection = dataSource.getConnection()) {
+    return run("claim", connection -> {
       for (int round = 0; round < MAX_ROUNDS; round++) {
-        long now = clock.millis();
         String token = UUID.randomUUID().toString();
         try {
-          if (insert(connection, scope, keyHash, fingerprint, token, now + lease.toMillis(), now + retention.toMillis())) {
+          if (insert(connection, scope, keyHash, fingerprint, token, lease, retention)) {
             return Claim.claimed(token, null);
           }
-          Claim existing = existing(connection, scope, keyHash, fingerprint, lease, now);
+          Claim existing = existing(connection, scope, keyHash, fingerprint, lease);
           if (existing != null) {
             return existing;
           }
@@ -116,22 +158,27 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       }
       // Only a pathological churn on one key gets here; the request may retry.
       return Claim.inProgress();
-    } catch (SQLException failure) {
-      throw unavailable("claim", failure);
-    }
+    });
+  }
+
+  private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
+    PreparedStatement statement = connection.prepareStatement(sql);
+    statement.setQueryTimeout(timeoutSeconds);
+    return statement;
   }
 
   private boolean insert(Connection connection, String scope, String keyHash, String fingerprint, String token,
-      long leaseUntil, long expiresAt) throws SQLException {
+      Duration lease, Duration retention) throws SQLException {
+    String now = now(connection);
     String sql = "INSERT INTO " + table + " (scope, key_hash, fingerprint, state, lock_token, lease_until, expires_at)"
-        + " VALUES (?, ?, ?, '" + IN_PROGRESS + "', ?, ?, ?)";
-    try (PreparedStatement insert = connection.prepareStatement(sql)) {
+        + " VALUES (?, ?, ?, '" + IN_PROGRESS + "', ?, " + now + " + ?, " + now + " + ?)";
+    try (PreparedStatement insert = prepare(connection, sql)) {
       insert.setString(1, scope);
       insert.setString(2, keyHash);
       insert.setString(3, fingerprint);
       insert.setString(4, token);
-      insert.setLong(5, leaseUntil);
-      insert.setLong(6, expiresAt);
+      insert.setLong(5, lease.toMillis());
+      insert.setLong(6, retention.toMillis());
       insert.executeUpdate();
       return true;
     } catch (SQLException failure) {
@@ -144,19 +191,20 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   }
 
   /** Reads the row that beat our insert and maps it; null when the caller should try again. */
-  private Claim existing(Connection connection, String scope, String keyHash, String fingerprint, Duration lease, long now)
+  private Claim existing(Connection connection, String scope, String keyHash, String fingerprint, Duration lease)
       throws SQLException {
     String sql = "SELECT fingerprint, state, lease_until, recovery_point, response_status, response_headers, response_body,"
-        + " expires_at FROM " + table + " WHERE scope = ? AND key_hash = ?";
-    try (PreparedStatement select = connection.prepareStatement(sql)) {
+        + " expires_at, " + now(connection) + " AS now_millis FROM " + table + " WHERE scope = ? AND key_hash = ?";
+    try (PreparedStatement select = prepare(connection, sql)) {
       select.setString(1, scope);
       select.setString(2, keyHash);
       try (ResultSet row = select.executeQuery()) {
         if (!row.next()) {
           return null;
         }
+        long now = row.getLong("now_millis");
         if (row.getLong("expires_at") < now) {
-          deleteExpired(connection, scope, keyHash, now);
+          deleteExpired(connection, scope, keyHash);
           return null;
         }
         if (!fingerprint.equals(row.getString("fingerprint"))) {
@@ -171,34 +219,31 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
         String recoveryPoint = row.getString("recovery_point");
         String token = UUID.randomUUID().toString();
-        return takeOver(connection, scope, keyHash, fingerprint, token, now, now + lease.toMillis())
-            ? Claim.claimed(token, recoveryPoint)
-            : null;
+        return takeOver(connection, scope, keyHash, fingerprint, token, lease) ? Claim.claimed(token, recoveryPoint) : null;
       }
     }
   }
 
-  private boolean takeOver(Connection connection, String scope, String keyHash, String fingerprint, String token, long now,
-      long leaseUntil) throws SQLException {
-    String sql = "UPDATE " + table + " SET lock_token = ?, lease_until = ? WHERE scope = ? AND key_hash = ?"
-        + " AND state = '" + IN_PROGRESS + "' AND lease_until <= ? AND fingerprint = ?";
-    try (PreparedStatement update = connection.prepareStatement(sql)) {
+  private boolean takeOver(Connection connection, String scope, String keyHash, String fingerprint, String token,
+      Duration lease) throws SQLException {
+    String now = now(connection);
+    String sql = "UPDATE " + table + " SET lock_token = ?, lease_until = " + now + " + ? WHERE scope = ? AND key_hash = ?"
+        + " AND state = '" + IN_PROGRESS + "' AND lease_until <= " + now + " AND fingerprint = ?";
+    try (PreparedStatement update = prepare(connection, sql)) {
       update.setString(1, token);
-      update.setLong(2, leaseUntil);
+      update.setLong(2, lease.toMillis());
       update.setString(3, scope);
       update.setString(4, keyHash);
-      update.setLong(5, now);
-      update.setString(6, fingerprint);
+      update.setString(5, fingerprint);
       return update.executeUpdate() == 1;
     }
   }
 
-  private void deleteExpired(Connection connection, String scope, String keyHash, long now) throws SQLException {
-    try (PreparedStatement delete = connection.prepareStatement(
-        "DELETE FROM " + table + " WHERE scope = ? AND key_hash = ? AND expires_at < ?")) {
+  private void deleteExpired(Connection connection, String scope, String keyHash) throws SQLException {
+    try (PreparedStatement delete = prepare(connection,
+        "DELETE FROM " + table + " WHERE scope = ? AND key_hash = ? AND expires_at < " + now(connection))) {
       delete.setString(1, scope);
       delete.setString(2, keyHash);
-      delete.setLong(3, now);
       delete.executeUpdate();
     }
   }
@@ -206,15 +251,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   @Override
   public boolean complete(String scope, String keyHash, String token, StoredResponse response, Duration retention)
       throws StoreUnavailableException {
-    String sql = "UPDATE " + table + " SET state = '" + COMPLETED + "', lock_token = NULL, lease_until = NULL,"
-        + " response_status = ?, response_headers = ?, response_body = ?, expires_at = ?"
-        + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
     return runAgainIfRolledBack("complete", connection -> {
-      try (PreparedStatement update = connection.prepareStatement(sql)) {
+      String sql = "UPDATE " + table + " SET state = '" + COMPLETED + "', lock_token = NULL, lease_until = NULL,"
+          + " response_status = ?, response_headers = ?, response_body = ?, expires_at = " + now(connection) + " + ?"
+          + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
+      try (PreparedStatement update = prepare(connection, sql)) {
         update.setInt(1, response.status());
         update.setString(2, HeaderLines.encode(response.headers()));
         update.setBytes(3, response.body());
-        update.setLong(4, clock.millis() + retention.toMillis());
+        update.setLong(4, retention.toMillis());
         update.setString(5, scope);
         update.setString(6, keyHash);
         update.setString(7, token);
@@ -226,12 +271,12 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   @Override
   public boolean recordPhase(String scope, String keyHash, String token, String phase, Duration lease)
       throws StoreUnavailableException {
-    String sql = "UPDATE " + table + " SET recovery_point = ?, lease_until = ?"
-        + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
     return runAgainIfRolledBack("recordPhase", connection -> {
-      try (PreparedStatement update = connection.prepareStatement(sql)) {
+      String sql = "UPDATE " + table + " SET recovery_point = ?, lease_until = " + now(connection) + " + ?"
+          + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
+      try (PreparedStatement update = prepare(connection, sql)) {
         update.setString(1, phase);
-        update.setLong(2, clock.millis() + lease.toMillis());
+        update.setLong(2, lease.toMillis());
         update.setString(3, scope);
         update.setString(4, keyHash);
         update.setString(5, token);
@@ -241,10 +286,25 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
+  public boolean renewLease(String scope, String keyHash, String token, Duration lease) throws StoreUnavailableException {
+    return runAgainIfRolledBack("renewLease", connection -> {
+      String sql = "UPDATE " + table + " SET lease_until = " + now(connection) + " + ?"
+          + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
+      try (PreparedStatement update = prepare(connection, sql)) {
+        update.setLong(1, lease.toMillis());
+        update.setString(2, scope);
+        update.setString(3, keyHash);
+        update.setString(4, token);
+        return update.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
   public boolean release(String scope, String keyHash, String token) throws StoreUnavailableException {
     String sql = "DELETE FROM " + table + " WHERE scope = ? AND key_hash = ? AND lock_token = ? AND state = '" + IN_PROGRESS + "'";
     return runAgainIfRolledBack("release", connection -> {
-      try (PreparedStatement delete = connection.prepareStatement(sql)) {
+      try (PreparedStatement delete = prepare(connection, sql)) {
         delete.setString(1, scope);
         delete.setString(2, keyHash);
         delete.setString(3, token);
@@ -256,14 +316,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
   @Override
   public int reapExpired() throws StoreUnavailableException {
     return runAgainIfRolledBack("reapExpired", connection -> {
-      try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE expires_at < ?")) {
-        delete.setLong(1, clock.millis());
+      try (PreparedStatement delete = prepare(connection, "DELETE FROM " + table + " WHERE expires_at < " + now(connection))) {
         return delete.executeUpdate();
       }
     });
   }
 
-  /** One auto-committed statement on a connection of its own. */
+  /** Statements on one auto-committed connection. */
   private interface StoreStatement<R> {
     R run(Connection connection) throws SQLException;
   }
@@ -274,11 +333,42 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
    */
   private <R> R runAgainIfRolledBack(String operation, StoreStatement<R> statement) throws StoreUnavailableException {
     for (int round = 1; ; round++) {
-      try (Connection connection = dataSource.getConnection()) {
-        return statement.run(connection);
+      try {
+        return runOnce(statement);
       } catch (SQLException failure) {
         if (!rolledBack(failure) || round >= MAX_ROUNDS) {
           throw unavailable(operation, failure);
+        }
+      } catch (RuntimeException failure) {
+        throw unavailable(operation, failure);
+      }
+    }
+  }
+
+  private <R> R run(String operation, StoreStatement<R> statement) throws StoreUnavailableException {
+    try {
+      return runOnce(statement);
+    } catch (SQLException | RuntimeException failure) {
+      throw unavailable(operation, failure);
+    }
+  }
+
+  /**
+   * One connection in auto-commit for the statements, handed back as it came: a pool's connection
+   * with auto-commit off would otherwise leave every claim in a transaction that is never
+   * committed, and the claim lost when the pool rolls it back.
+   */
+  private <R> R runOnce(StoreStatement<R> statement) throws SQLException {
+    try (Connection connection = dataSource.getConnection()) {
+      boolean autoCommit = connection.getAutoCommit();
+      if (!autoCommit) {
+        connection.setAutoCommit(true);
+      }
+      try {
+        return statement.run(connection);
+      } finally {
+        if (!autoCommit) {
+          connection.setAutoCommit(false);
         }
       }
     }
@@ -293,9 +383,11 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     return bytes == null ? new byte[0] : bytes;
   }
 
-  private StoreUnavailableException unavailable(String operation, SQLException failure) {
+  private StoreUnavailableException unavailable(String operation, Exception failure) {
     // SQL state and vendor code only: messages can echo parameters.
-    return new StoreUnavailableException("JDBC idempotency store: " + operation + " on " + table + " failed (SQLState "
-        + failure.getSQLState() + ", code " + failure.getErrorCode() + ")", failure);
+    String detail = failure instanceof SQLException sql
+        ? "SQLState " + sql.getSQLState() + ", code " + sql.getErrorCode()
+        : failure.getClass().getSimpleName();
+    return new StoreUnavailableException("JDBC idempotency store: " + operation + " on " + table + " failed (" + detail + ")", failure);
   }
 }

@@ -42,7 +42,7 @@ class PostgresIdempotencyStoreTest extends JdbcStoreContractTest {
   @Test
   void aDatabaseThatDoesNotAnswerGives503AndRunsNothing() {
     // Nothing listens on port 1; the guard must fail closed, not run the handler un-deduplicated.
-    IdempotencyGuard guard = IdempotencyGuard.builder(new JdbcIdempotencyStore(dataSource(1), TABLE, clock)).build();
+    IdempotencyGuard guard = IdempotencyGuard.builder(new JdbcIdempotencyStore(dataSource(1), TABLE)).build();
     IdempotencyGuard.Decision decision = guard.begin("alice", "POST", "/charges", "\"k\"", "x".getBytes(StandardCharsets.UTF_8));
     assertEquals(503, decision.response().orElseThrow().status());
   }

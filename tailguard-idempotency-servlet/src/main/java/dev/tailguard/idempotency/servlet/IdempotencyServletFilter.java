@@ -27,7 +27,12 @@ import java.util.function.Function;
  *
  * <p>The handler's response is buffered, stored, and only then written, so a connection that
  * drops after the work still leaves the answer for the client's retry. Request bodies are read
- * into memory to fingerprint them, up to {@code maxRequestBytes} (413 above it).
+ * into memory to fingerprint them, up to {@code maxRequestBytes} (413 above it, declared or sent).
+ * The fingerprint covers the method, the path with its query string, and the body.
+ *
+ * <p>The handler finds its {@link IdempotencyGuard.Ticket} as the request attribute {@link
+ * IdempotencyGuard#TICKET_ATTRIBUTE}: its recovery point and fencing token. The lease is renewed
+ * while the handler runs and while its outcome is stored.
  *
  * <p>Keys belong to a scope: {@link #scopedByPrincipal} uses {@link
  * HttpServletRequest#getUserPrincipal()} and answers 401 without one; there is no silent shared
@@ -46,8 +51,8 @@ public final class IdempotencyServletFilter implements Filter {
   private IdempotencyServletFilter(IdempotencyGuard guard, Function<HttpServletRequest, String> scope, int maxRequestBytes) {
     this.guard = Objects.requireNonNull(guard, "guard");
     this.scope = Objects.requireNonNull(scope, "scope");
-    if (maxRequestBytes < 0) {
-      throw new IllegalArgumentException("maxRequestBytes must be >= 0: " + maxRequestBytes);
+    if (maxRequestBytes < 0 || maxRequestBytes == Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("maxRequestBytes must be >= 0 and < Integer.MAX_VALUE: " + maxRequestBytes);
     }
     this.maxRequestBytes = maxRequestBytes;
   }
@@ -84,13 +89,18 @@ public final class IdempotencyServletFilter implements Filter {
       response.setStatus(401);
       return;
     }
-    byte[] body = request.getInputStream().readNBytes(maxRequestBytes + 1);
-    // A body we cannot fingerprint whole must not be de-duplicated on a prefix.
-    if (body.length > maxRequestBytes) {
-      response.setStatus(413);
+    // A body we cannot fingerprint whole must not be de-duplicated on a prefix, nor held in memory.
+    if (request.getContentLengthLong() > maxRequestBytes) {
+      tooLarge(response);
       return;
     }
-    String path = request.getRequestURI();
+    byte[] body = request.getInputStream().readNBytes(maxRequestBytes + 1);
+    if (body.length > maxRequestBytes) {
+      tooLarge(response);
+      return;
+    }
+    // ?amount=1 and ?amount=1000 are different requests.
+    String path = request.getQueryString() == null ? request.getRequestURI() : request.getRequestURI() + "?" + request.getQueryString();
     IdempotencyGuard.Decision decision = guard.begin(owner, request.getMethod(), path, request.getHeader(IdempotencyGuard.HEADER), body);
     if (decision.response().isPresent()) {
       write(response, decision.response().get());
@@ -104,16 +114,21 @@ public final class IdempotencyServletFilter implements Filter {
       return;
     }
     IdempotencyGuard.Ticket ticket = decision.ticket().get();
-    try {
-      chain.doFilter(replayable, buffered);
-    } catch (IOException | ServletException | RuntimeException | Error failure) {
-      releaseQuietly(ticket);
-      throw failure;
-    }
-    try {
-      ticket.complete(buffered.status(), headers(response), buffered.bytes());
-    } catch (StoreUnavailableException unavailable) {
-      // The handler ran; its answer still goes out. The lease expires on its own.
+    replayable.setAttribute(IdempotencyGuard.TICKET_ATTRIBUTE, ticket);
+    try (IdempotencyGuard.LeaseRenewal renewal = ticket.keepLeaseAlive()) {
+      try {
+        chain.doFilter(replayable, buffered);
+      } catch (IOException | ServletException | RuntimeException | Error failure) {
+        releaseQuietly(ticket);
+        throw failure;
+      }
+      try {
+        ticket.complete(buffered.status(), headers(response), buffered.bytes());
+      } catch (StoreUnavailableException unavailable) {
+        // Every attempt failed. The handler ran; its answer still goes out; the lease expires.
+      }
+    } finally {
+      replayable.removeAttribute(IdempotencyGuard.TICKET_ATTRIBUTE);
     }
     buffered.commitTo(response);
   }
@@ -129,9 +144,14 @@ public final class IdempotencyServletFilter implements Filter {
   private static void releaseQuietly(IdempotencyGuard.Ticket ticket) {
     try {
       ticket.release();
-    } catch (StoreUnavailableException ignored) {
+    } catch (StoreUnavailableException | RuntimeException ignored) {
       // The lease expires on its own.
     }
+  }
+
+  private static void tooLarge(HttpServletResponse response) {
+    response.setStatus(413);
+    response.setHeader("Connection", "close");
   }
 
   private static void write(HttpServletResponse response, StoredResponse stored) throws IOException {

@@ -18,6 +18,8 @@ import dev.tailguard.lab.ScenarioResult;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,7 @@ public final class IdempotencyScenario {
   }
 
   long steps() {
-    return 4;
+    return 5;
   }
 
   public ScenarioResult run(Progress progress) throws Exception {
@@ -81,6 +82,7 @@ public final class IdempotencyScenario {
     }
     runOrSkip(result, "tailguard-jdbc", PostgresSource::new, progress);
     runOrSkip(result, "tailguard-redis", RedisSource::new, progress);
+    runOrSkip(result, "tailguard-redis-cluster", RedisClusterSource::new, progress);
     checks(result);
     result.note("naive-retry re-sends the POST without a key and the server has no filter: every dropped response becomes a second side effect.");
     result.note("The tailguard rows send an auto Idempotency-Key and run the IdempotencyFilter: the retry of a dropped request is answered from the store (Idempotent-Replayed: true).");
@@ -236,7 +238,7 @@ public final class IdempotencyScenario {
 
     @Override
     public IdempotencyStore store() throws Exception {
-      JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource, TABLE, InstantSource.system());
+      JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource, TABLE);
       store.createSchema();
       try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
         statement.execute("DELETE FROM " + TABLE);
@@ -267,7 +269,42 @@ public final class IdempotencyScenario {
       if (!keys.isEmpty()) {
         connection.sync().del(keys.toArray(new byte[0][]));
       }
-      return new RedisIdempotencyStore(connection, prefix, InstantSource.system());
+      return new RedisIdempotencyStore(connection, prefix);
+    }
+
+    @Override
+    public void close() {
+      connection.close();
+      client.shutdown();
+    }
+  }
+
+  /** A 3-master Redis Cluster at 127.0.0.1:7001-7003 ({@code .ci/redis-cluster.sh start}) under the lab's own prefix. */
+  private static final class RedisClusterSource implements StoreSource {
+    private final RedisClusterClient client;
+    private final StatefulRedisClusterConnection<byte[], byte[]> connection;
+
+    RedisClusterSource() {
+      List<RedisURI> nodes = new ArrayList<>();
+      for (int port = 7001; port <= 7003; port++) {
+        nodes.add(RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(2)).build());
+      }
+      client = RedisClusterClient.create(nodes);
+      try {
+        connection = client.connect(ByteArrayCodec.INSTANCE);
+      } catch (RuntimeException unavailable) {
+        client.shutdown();
+        throw unavailable;
+      }
+    }
+
+    @Override
+    public IdempotencyStore store() {
+      String prefix = "tailguard-lab:idem-cluster:";
+      for (byte[] key : connection.sync().keys((prefix + "*").getBytes(StandardCharsets.US_ASCII))) {
+        connection.sync().del(key);
+      }
+      return new RedisIdempotencyStore(connection, prefix);
     }
 
     @Override

@@ -30,10 +30,13 @@ import org.junit.jupiter.api.Test;
  * <pre>{@code
  * class MyStoreTest extends IdempotencyStoreContract {
  *   protected IdempotencyStore store() { return new MyStore(...); }
- *   protected void passTime(Duration d) { clock.advance(d); }
+ *   protected IdempotencyStore anotherInstanceWithClockAhead(Duration skew) { return new MyStore(...); }
+ *   protected void passTime(Duration d) { Thread.sleep(d.toMillis()); } // a store on its server's clock
  *   protected long records() { return countRows(); }
  * }
  * }</pre>
+ *
+ * <p>The tests that let time pass wait about 9 s in all on a store that keeps its server's time.
  *
  * @since 0.1
  */
@@ -48,6 +51,15 @@ public abstract class IdempotencyStoreContract {
 
   /** The store under test, empty. Called once per test. */
   protected abstract IdempotencyStore store() throws Exception;
+
+  /**
+   * The store under test as a second instance of the service would build it, on the same
+   * records, when that instance's wall clock runs {@code skew} ahead of the first's. A store that
+   * judges leases on its server's clock has no use for the skew (return another instance); one
+   * that takes the instance's clock must build this one on a clock {@code skew} ahead. A store of
+   * one JVM only returns the store under test.
+   */
+  protected abstract IdempotencyStore anotherInstanceWithClockAhead(Duration skew) throws Exception;
 
   /** Lets {@code duration} pass for the store (advance a fake clock, or wait on a real server). */
   protected abstract void passTime(Duration duration) throws Exception;
@@ -190,5 +202,84 @@ public abstract class IdempotencyStoreContract {
     passTime(Duration.ofMillis(1500));
     store.reapExpired();
     assertEquals(1, records());
+  }
+
+  /**
+   * Regression (issue 17, item 3): two instances on one table, one clock 31 s ahead, a 30 s
+   * lease: the second took the first's live lease over, and both ran the handler.
+   */
+  @Test
+  public void anInstanceWhoseClockRunsAheadOfTheLeaseDoesNotTakeOverALiveLease() throws Exception {
+    IdempotencyStore store = store();
+    Claim first = store.claim("alice", KEY, FP, LEASE, RETENTION);
+    assertEquals(Claim.Outcome.CLAIMED, first.outcome());
+
+    IdempotencyStore ahead = anotherInstanceWithClockAhead(LEASE.plusSeconds(31));
+    assertEquals(Claim.Outcome.IN_PROGRESS, ahead.claim("alice", KEY, FP, LEASE, RETENTION).outcome());
+    assertTrue(store.complete("alice", KEY, first.token(), CREATED, RETENTION));
+    assertEquals(Claim.Outcome.COMPLETED, ahead.claim("alice", KEY, FP, LEASE, RETENTION).outcome());
+  }
+
+  /** Item 8: a long handler's renewed lease outlives its first term; a stale token renews nothing. */
+  @Test
+  public void aRenewedLeaseOutlivesItsFirstTermAndAStaleTokenCannotRenewIt() throws Exception {
+    IdempotencyStore store = store();
+    Claim running = store.claim("alice", KEY, FP, LEASE, RETENTION);
+    passTime(LEASE.dividedBy(2));
+    assertTrue(store.renewLease("alice", KEY, running.token(), LEASE));
+    passTime(LEASE.dividedBy(2).plusMillis(500));
+    assertEquals(Claim.Outcome.IN_PROGRESS, store.claim("alice", KEY, FP, LEASE, RETENTION).outcome(),
+        "past the first term, the renewed lease still holds");
+
+    assertFalse(store.renewLease("alice", KEY, "not-the-token", LEASE));
+    assertTrue(store.complete("alice", KEY, running.token(), CREATED, RETENTION));
+    assertFalse(store.renewLease("alice", KEY, running.token(), LEASE), "a completed record has no lease to renew");
+  }
+
+  /**
+   * Regression (issue 17, item 5): a 313-character principal got 503 on PostgreSQL and MariaDB,
+   * {@code élève} and {@code 中文} on MariaDB. Stores see the scope's hash.
+   */
+  @Test
+  public void longAndNonAsciiPrincipalsAreServedLikeAnyOther() throws Exception {
+    IdempotencyGuard guard = IdempotencyGuard.builder(store()).lease(LEASE).build();
+    for (String principal : List.of("p".repeat(313), "élève", "中文", "alice")) {
+      IdempotencyGuard.Decision first = guard.begin(principal, "POST", "/charges", "\"k-1\"", new byte[] {1});
+      assertTrue(first.ticket().isPresent(), principal + ": " + first.response().map(StoredResponse::status));
+      assertTrue(first.ticket().get().complete(201, Map.of(), "ok".getBytes(StandardCharsets.UTF_8)));
+      StoredResponse replay = guard.begin(principal, "POST", "/charges", "\"k-1\"", new byte[] {1}).response().orElseThrow();
+      assertEquals(201, replay.status());
+      assertEquals(List.of("true"), replay.headers().get(IdempotencyGuard.REPLAYED));
+    }
+    assertEquals(4, records(), "four principals, four independent records");
+  }
+
+  /**
+   * Regression (issue 17, item 8): the store failed once during {@code complete()}; the lease
+   * expired and the retry ran the handler a second time. The completion is tried again.
+   */
+  @Test
+  public void anOutageDuringCompletionIsRiddenOutAndTheRetryIsAReplay() throws Exception {
+    FlakyIdempotencyStore flaky = new FlakyIdempotencyStore(store()).failNextCompletions(2);
+    IdempotencyGuard guard = IdempotencyGuard.builder(flaky).lease(LEASE).completionAttempts(3, Duration.ZERO).build();
+
+    IdempotencyGuard.Decision first = guard.begin("alice", "POST", "/charges", "\"k-1\"", new byte[] {1});
+    assertTrue(first.ticket().orElseThrow().complete(201, Map.of(), "ok".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(3, flaky.completionAttempts());
+
+    passTime(LEASE.plusMillis(500));
+    IdempotencyGuard.Decision retry = guard.begin("alice", "POST", "/charges", "\"k-1\"", new byte[] {1});
+    assertTrue(retry.ticket().isEmpty(), "the retry after the lease must not run the handler again");
+    assertEquals(201, retry.response().orElseThrow().status());
+    assertEquals(List.of("true"), retry.response().get().headers().get(IdempotencyGuard.REPLAYED));
+  }
+
+  /** Regression (issue 17, item 6): a store whose driver threw unchecked escaped {@code begin()} instead of giving 503. */
+  @Test
+  public void aStoreThatThrowsUncheckedGives503AndRunsNothing() throws Exception {
+    IdempotencyGuard guard = IdempotencyGuard.builder(new FlakyIdempotencyStore(store()).claimsThrowUnchecked()).build();
+    IdempotencyGuard.Decision decision = guard.begin("alice", "POST", "/charges", "\"k-1\"", new byte[] {1});
+    assertTrue(decision.ticket().isEmpty());
+    assertEquals(503, decision.response().orElseThrow().status());
   }
 }
