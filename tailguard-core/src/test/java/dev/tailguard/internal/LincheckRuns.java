@@ -17,9 +17,14 @@ final class LincheckRuns {
 
   /** Model checking with the suite's default bounds, scaled by {@link #scale()}. */
   static ModelCheckingOptions modelChecking() {
+    return modelChecking(30);
+  }
+
+  /** Model checking of {@code iterations} scenarios (times {@link #scale()}). */
+  static ModelCheckingOptions modelChecking(int iterations) {
     int scale = scale();
     return new ModelCheckingOptions()
-        .iterations(30 * scale)
+        .iterations(iterations * scale)
         .invocationsPerIteration(1_000 * scale)
         .threads(2)
         .actorsPerThread(scale > 1 ? 4 : 3)
