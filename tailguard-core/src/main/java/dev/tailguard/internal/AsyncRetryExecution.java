@@ -25,8 +25,8 @@ import java.util.random.RandomGenerator;
  * <p>Concurrency: three things race for each attempt — its completion, its timeout timer and the
  * caller cancelling the returned future. Each attempt's {@code settled} flag lets exactly one of
  * the first two decide the attempt; a result that loses goes to the discard hook. The returned
- * future is completed once; its holder completing it in any way (cancel, complete, orTimeout)
- * cancels the pending retry timer and the attempt in flight.
+ * future is completed once; cancelling it cancels the pending retry timer and the attempt in
+ * flight.
  */
 public final class AsyncRetryExecution<T> {
   private final RetryRun<T> run;
@@ -68,9 +68,12 @@ public final class AsyncRetryExecution<T> {
     }
     AsyncRetryExecution<T> execution =
         new AsyncRetryExecution<>(policy, clock, scheduler, random, attempt, handler);
-    // Any completion by the future's holder (cancel, complete, orTimeout) ends the call; after the
-    // engine's own completion this finds nothing left to cancel.
-    execution.promise.whenComplete((result, error) -> execution.cancelEverything());
+    execution.promise.whenComplete(
+        (result, error) -> {
+          if (execution.promise.isCancelled()) {
+            execution.cancelEverything();
+          }
+        });
     execution.startAttempt();
     return execution.promise;
   }
@@ -106,8 +109,8 @@ public final class AsyncRetryExecution<T> {
       }
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, error));
-    // The caller may have ended the call between our check and publishing this attempt.
-    if (promise.isDone()) {
+    // The caller may have cancelled between our check and publishing this attempt.
+    if (promise.isCancelled()) {
       cancelEverything();
     }
   }
@@ -196,7 +199,7 @@ public final class AsyncRetryExecution<T> {
       return;
     }
     retryTimer = timer;
-    if (promise.isDone()) {
+    if (promise.isCancelled()) {
       timer.cancel();
     }
   }

@@ -119,9 +119,11 @@ public final class HedgeExecution<T> {
       return CompletableFuture.failedFuture(refused);
     }
     HedgeExecution<T> call = new HedgeExecution<>(policy, clock, scheduler, random, attempt, handler);
-    // Any completion by the future's holder (cancel, complete, orTimeout) kills the call; after the
-    // engine's own completion kill() finds the call already done and does nothing.
-    call.promise.whenComplete((result, error) -> call.kill());
+    call.promise.whenComplete((result, error) -> {
+      if (call.promise.isCancelled()) {
+        call.kill();
+      }
+    });
     if (call.deadlineNanos >= 0 && !call.armDeadline()) {
       return call.promise;
     }
@@ -632,7 +634,7 @@ public final class HedgeExecution<T> {
     completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
   }
 
-  /** The caller ended the returned future: cancel every attempt and the timers. */
+  /** The caller cancelled: cancel every attempt and the timer. */
   private void kill() {
     Ending<T> ending = finish(null);
     if (ending != null) {
