@@ -37,7 +37,7 @@ final class HttpCall<T> {
   HttpCall(ResilientHttpClient client, HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromises,
       boolean vouchedSafe) {
     this.client = client;
-    this.request = client.mayRepeat() && client.autoIdempotencyKey() ? Idempotency.withKey(request) : request;
+    this.request = client.addsIdempotencyKey() ? Idempotency.withKey(request) : request;
     this.handler = handler;
     this.pushPromises = pushPromises;
     this.retrySafe = vouchedSafe || Idempotency.isRetrySafe(this.request);

@@ -35,7 +35,7 @@ public final class NotRetriedException extends IOException {
     return new NotRetriedException(Reason.MAY_HAVE_BEEN_PROCESSED,
         method + " " + redactedUri + " failed after the request was sent, so it may have been processed; "
             + "not retried because " + method + " is not safe to send twice without an Idempotency-Key "
-            + "(set the header or enable autoIdempotencyKey): " + cause,
+            + "(set the header, or build the client with serverHonoursIdempotencyKey(true) if the server de-duplicates by it): " + cause,
         cause);
   }
 

@@ -51,10 +51,11 @@ import javax.net.ssl.SSLParameters;
  *
  * <ul>
  *   <li>GET, HEAD, OPTIONS, PUT, DELETE and TRACE may be retried and hedged; POST and PATCH only
- *       with an {@code Idempotency-Key} header, or through {@link #sendIdempotent}.
- *   <li>With {@link Builder#autoIdempotencyKey} (on by default when retries or hedges are
- *       enabled) every POST and PATCH without a key gets a random one, the same on every attempt;
- *       a key the caller set is never replaced.
+ *       with the caller's own {@code Idempotency-Key} header, through {@link #sendIdempotent}, or
+ *       when the client was built with {@link Builder#serverHonoursIdempotencyKey}{@code (true)}.
+ *   <li>With {@link Builder#serverHonoursIdempotencyKey}{@code (true)} (default {@code false})
+ *       every POST and PATCH without a key gets a random one, the same on every attempt; a key the
+ *       caller set is never replaced.
  *   <li>A failure before the request left the client (connection refused, connect timeout) is
  *       retried for every method. A failure after it may have reached the server is retried only
  *       for the requests above; for the rest the caller gets a {@link NotRetriedException} whose
@@ -120,7 +121,7 @@ public final class ResilientHttpClient extends HttpClient {
 
   private final HttpClient delegate;
   private final HttpStatusPolicy retryableStatuses;
-  private final boolean autoIdempotencyKey;
+  private final boolean serverHonoursIdempotencyKey;
   private final long maxReplayBytes;
   private final long maxDrainBytes;
   private final String attemptCountHeader;
@@ -156,7 +157,7 @@ public final class ResilientHttpClient extends HttpClient {
       this.safe = single;
       this.unsafe = single;
     }
-    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
+    this.serverHonoursIdempotencyKey = b.serverHonoursIdempotencyKey;
   }
 
   /** Starts a builder: no retries, no hedging, the default {@code HttpClient}. */
@@ -276,8 +277,9 @@ public final class ResilientHttpClient extends HttpClient {
     return safe.repeats();
   }
 
-  boolean autoIdempotencyKey() {
-    return autoIdempotencyKey;
+  /** Whether POST and PATCH without a key get one: only when the caller said the server honours it. */
+  boolean addsIdempotencyKey() {
+    return serverHonoursIdempotencyKey && safe.repeats();
   }
 
   long maxReplayBytes() {
@@ -393,7 +395,7 @@ public final class ResilientHttpClient extends HttpClient {
   @Override
   public String toString() {
     return "ResilientHttpClient{" + safe.pipeline() + ", statuses=" + retryableStatuses
-        + ", autoIdempotencyKey=" + autoIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
+        + ", serverHonoursIdempotencyKey=" + serverHonoursIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
   }
 
   /**
@@ -403,7 +405,7 @@ public final class ResilientHttpClient extends HttpClient {
   public static final class Builder extends AdapterBuilder<Builder> {
     private HttpClient client;
     private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
-    private Boolean autoIdempotencyKey;
+    private boolean serverHonoursIdempotencyKey;
     private long maxReplayBytes = 1 << 20;
     private long maxDrainBytes = 64 << 10;
     private String attemptCountHeader;
@@ -441,12 +443,27 @@ public final class ResilientHttpClient extends HttpClient {
     }
 
     /**
-     * Whether POST and PATCH without an {@code Idempotency-Key} get a random one, reused on every
-     * attempt. Default: on when retries or hedges are enabled.
+     * Says that the server de-duplicates requests by their {@code Idempotency-Key} (as Tailguard's
+     * {@code IdempotencyFilter}, Stripe and the IETF draft do). Then every POST and PATCH without
+     * a key gets a random one, the same on every attempt and hedge, and is retried and hedged like
+     * a GET. Default {@code false}: a POST or PATCH without the caller's own key is sent once and
+     * re-sent only when it provably never left the client, because a server that ignores the key
+     * would execute it twice.
      */
-    public Builder autoIdempotencyKey(boolean enabled) {
-      this.autoIdempotencyKey = enabled;
+    public Builder serverHonoursIdempotencyKey(boolean honoured) {
+      this.serverHonoursIdempotencyKey = honoured;
       return this;
+    }
+
+    /**
+     * The former name of {@link #serverHonoursIdempotencyKey}; same meaning, same default
+     * ({@code false}).
+     *
+     * @deprecated use {@link #serverHonoursIdempotencyKey}, which says what the caller vouches for
+     */
+    @Deprecated
+    public Builder autoIdempotencyKey(boolean enabled) {
+      return serverHonoursIdempotencyKey(enabled);
     }
 
     /**
