@@ -9,7 +9,10 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.PushPromiseHandler;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +34,9 @@ final class HttpCall<T> {
   private final boolean retrySafe;
   private final String method;
   private final String redactedUri;
+  private final boolean carriesKey;
+  /** Responses recognised as "key in use" ({@link KeyInUse}); the classifier retries them. */
+  private final Set<HttpResponse<?>> keyInUse = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   /** The stage now running (body buffering, then the pipeline); the caller's cancel reaches it. */
   private volatile CompletableFuture<?> running;
 
@@ -43,6 +49,7 @@ final class HttpCall<T> {
     this.retrySafe = vouchedSafe || Idempotency.isRetrySafe(this.request);
     this.method = this.request.method();
     this.redactedUri = Redaction.uri(this.request.uri());
+    this.carriesKey = this.request.headers().firstValue(Idempotency.HEADER).isPresent();
   }
 
   /**
@@ -97,7 +104,7 @@ final class HttpCall<T> {
     }
     ResilientHttpClient.Mode mode = !body.replayable() ? client.single() : retrySafe ? client.safeMode() : client.unsafeMode();
     OutcomeHandler<HttpResponse<T>> outcomes = OutcomeHandler.<HttpResponse<T>>builder()
-        .classifier(new HttpClassifier<>(client.retryableStatuses(), retrySafe))
+        .classifier(new HttpClassifier<>(client.retryableStatuses(), retrySafe, keyInUse::contains))
         .serverHint(HttpServerHints.reader(client.wallClock()))
         .onDiscard(DiscardedResponses::release)
         .resultSummary(response -> "HTTP " + response.statusCode())
@@ -116,10 +123,18 @@ final class HttpCall<T> {
             .build();
     // A response this attempt may not hand to the caller is held (and drained) rather than streamed.
     boolean mayBeDiscarded = mode.repeats() && retrySafe && (mode.hedging() || attempt < mode.maxAttempts());
-    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler
-        : info -> client.retryableStatuses().isRetryable(info.statusCode())
-            ? new HeldBody<>(info, handler, client.maxDrainBytes())
-            : handler.apply(info);
+    java.util.concurrent.atomic.AtomicReference<HeldBody<T>> probe = new java.util.concurrent.atomic.AtomicReference<>();
+    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler : info -> {
+      if (client.retryableStatuses().isRetryable(info.statusCode())) {
+        return new HeldBody<>(info, handler, client.maxDrainBytes());
+      }
+      if (mayBeKeyInUse(info)) {
+        HeldBody<T> held = new HeldBody<>(info, handler, KeyInUse.MAX_BODY_BYTES);
+        probe.set(held);
+        return held;
+      }
+      return handler.apply(info);
+    };
     long started = client.clock().nanoTime();
     CompletableFuture<HttpResponse<T>> exchange = pushPromises == null
         ? client.delegate().sendAsync(sent, attemptHandler)
@@ -133,6 +148,10 @@ final class HttpCall<T> {
         LOG.log(Level.DEBUG, AttemptLog.line(sent, attempt, response, failure, client.clock().nanoTime() - started));
       }
       if (failure == null) {
+        HeldBody<T> held = probe.get();
+        if (held != null && KeyInUse.isKeyInUse(held.heldBytes())) {
+          keyInUse.add(response);
+        }
         if (!outcome.complete(response)) {
           DiscardedResponses.release(response);
         }
@@ -146,6 +165,19 @@ final class HttpCall<T> {
       }
     });
     return outcome;
+  }
+
+  /**
+   * Whether a response head may be {@link KeyInUse}'s answer: only then is its body held (at most
+   * {@link KeyInUse#MAX_BODY_BYTES}, declared up front) to look for the problem type.
+   */
+  private boolean mayBeKeyInUse(HttpResponse.ResponseInfo info) {
+    if (!KeyInUse.isCandidate(info.statusCode(), info.headers().firstValue("Content-Type").orElse(null), carriesKey)) {
+      return false;
+    }
+    // Without a declared length the body could be anything; the caller gets it as it streams.
+    long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+    return length >= 0 && length <= KeyInUse.MAX_BODY_BYTES;
   }
 
   /** Explains, in the exception itself, why a failure that might have been retried was not. */
