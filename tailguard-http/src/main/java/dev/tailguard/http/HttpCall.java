@@ -59,12 +59,16 @@ final class HttpCall<T> {
   CompletableFuture<HttpResponse<T>> start(Executor bufferExecutor) {
     CompletableFuture<HttpResponse<T>> caller = new CompletableFuture<>();
     CompletableFuture<RequestBodies.Prepared> body;
+    // The replay bytes this call holds go back to the client's budget when the call ends, however.
+    ReplayBudget.Reservation reservation = client.replayBudget().open();
+    caller.whenComplete((response, error) -> reservation.close());
     if (!client.mayRepeat()) {
       body = CompletableFuture.completedFuture(RequestBodies.Prepared.replayable(request.bodyPublisher()));
     } else if (request.bodyPublisher().isEmpty() || RequestBodies.isReplayable(request.bodyPublisher().get())) {
-      body = RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes());
+      body = RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes(), reservation);
     } else {
-      body = CompletableFuture.supplyAsync(() -> RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes()), bufferExecutor)
+      body = CompletableFuture.supplyAsync(
+              () -> RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes(), reservation), bufferExecutor)
           .thenCompose(prepared -> prepared);
     }
     running = body;
@@ -100,7 +104,7 @@ final class HttpCall<T> {
   private CompletableFuture<HttpResponse<T>> run(RequestBodies.Prepared body) {
     HttpRequest ready = withBody(request, body.publisher());
     if (!body.replayable()) {
-      client.bodyNotReplayable(new BodyNotReplayableEvent(method, redactedUri, body.bytesRead(), client.maxReplayBytes()));
+      client.bodyNotReplayable(new BodyNotReplayableEvent(method, redactedUri, body.bytesRead(), body.limit()));
     }
     ResilientHttpClient.Mode mode = !body.replayable() ? client.single() : retrySafe ? client.safeMode() : client.unsafeMode();
     OutcomeHandler<HttpResponse<T>> outcomes = OutcomeHandler.<HttpResponse<T>>builder()
@@ -187,7 +191,7 @@ final class HttpCall<T> {
       return failure;
     }
     if (!body.replayable()) {
-      return NotRetriedException.bodyNotReplayable(method, redactedUri, body.bytesRead(), client.maxReplayBytes(), failure);
+      return NotRetriedException.bodyNotReplayable(method, redactedUri, body.bytesRead(), body.limit(), failure);
     }
     if (!retrySafe && !NeverSent.isNeverSent(failure)) {
       return NotRetriedException.mayHaveBeenProcessed(method, redactedUri, failure);

@@ -42,7 +42,7 @@ public final class NotRetriedException extends IOException {
   /** The request's one-shot body could not be re-sent. {@code bytesRead} may be -1 when unknown. */
   public static NotRetriedException bodyNotReplayable(String method, String redactedUri, long bytesRead, long cap, Throwable cause) {
     return new NotRetriedException(Reason.BODY_NOT_REPLAYABLE,
-        method + " " + redactedUri + " failed and was not retried: its request body is a one-shot stream larger than the "
+        method + " " + redactedUri + " failed and was not retried: its request body is a one-shot stream that did not fit the "
             + cap + "-byte replay cap (" + bytesRead + " bytes read before the cap): " + cause,
         cause);
   }

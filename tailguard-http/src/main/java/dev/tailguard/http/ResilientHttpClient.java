@@ -72,8 +72,9 @@ import javax.net.ssl.SSLParameters;
  *   <li>String, byte-array, file and empty request bodies are re-sent as they are. Other
  *       publishers ({@code ofInputStream}, {@code fromPublisher}, ...) are read into memory up to
  *       {@link Builder#maxReplayBytes} (default 1 MiB) so that no attempt sends an empty or
- *       truncated body; a larger body is sent once, the call is not retried, and a {@link
- *       BodyNotReplayableEvent} is reported.
+ *       truncated body; a larger body, or one that does not fit in what is left of the client's
+ *       {@link Builder#maxReplayBytesInFlight} (default 32 MiB, shared by all calls), is sent
+ *       once, the call is not retried, and a {@link BodyNotReplayableEvent} is reported.
  *   <li>Every response not handed to the caller (a retried 503, a hedge that lost, a late
  *       arrival) is released: a retryable response is read up to {@link Builder#maxDrainBytes}
  *       (default 64 KiB) so its connection can be reused, streaming bodies are closed, and losers
@@ -123,6 +124,7 @@ public final class ResilientHttpClient extends HttpClient {
   private final HttpStatusPolicy retryableStatuses;
   private final boolean serverHonoursIdempotencyKey;
   private final long maxReplayBytes;
+  private final ReplayBudget replayBudget;
   private final long maxDrainBytes;
   private final String attemptCountHeader;
   private final java.time.Clock wallClock;
@@ -136,6 +138,7 @@ public final class ResilientHttpClient extends HttpClient {
     this.delegate = b.client != null ? b.client : HttpClient.newHttpClient();
     this.retryableStatuses = b.retryableStatuses;
     this.maxReplayBytes = b.maxReplayBytes;
+    this.replayBudget = new ReplayBudget(b.maxReplayBytesInFlight);
     this.maxDrainBytes = b.maxDrainBytes;
     this.attemptCountHeader = b.attemptCountHeader;
     this.wallClock = b.wallClock;
@@ -286,6 +289,15 @@ public final class ResilientHttpClient extends HttpClient {
     return maxReplayBytes;
   }
 
+  ReplayBudget replayBudget() {
+    return replayBudget;
+  }
+
+  /** Bytes of one-shot bodies held for replay right now, by all calls (for tests). */
+  long replayBytesInFlight() {
+    return replayBudget.inUse();
+  }
+
   long maxDrainBytes() {
     return maxDrainBytes;
   }
@@ -395,7 +407,8 @@ public final class ResilientHttpClient extends HttpClient {
   @Override
   public String toString() {
     return "ResilientHttpClient{" + safe.pipeline() + ", statuses=" + retryableStatuses
-        + ", serverHonoursIdempotencyKey=" + serverHonoursIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
+        + ", serverHonoursIdempotencyKey=" + serverHonoursIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes
+        + ", maxReplayBytesInFlight=" + replayBudget.limit() + "}";
   }
 
   /**
@@ -407,6 +420,7 @@ public final class ResilientHttpClient extends HttpClient {
     private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
     private boolean serverHonoursIdempotencyKey;
     private long maxReplayBytes = 1 << 20;
+    private long maxReplayBytesInFlight = 32L << 20;
     private long maxDrainBytes = 64 << 10;
     private String attemptCountHeader;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
@@ -477,6 +491,23 @@ public final class ResilientHttpClient extends HttpClient {
         throw new IllegalArgumentException("maxReplayBytes must be >= 0: " + bytes);
       }
       this.maxReplayBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How many bytes of one-shot request bodies this client holds in memory for replay at once,
+     * over all its calls. A body that does not fit is sent once and not retried, exactly as one
+     * over {@link #maxReplayBytes}, and a {@link BodyNotReplayableEvent} is reported whose {@code
+     * cap} is this limit. A call's bytes are given back when it ends. String, byte-array, file and
+     * empty bodies are never buffered and do not count. Default 32 MiB.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxReplayBytesInFlight(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxReplayBytesInFlight must be >= 0: " + bytes);
+      }
+      this.maxReplayBytesInFlight = bytes;
       return this;
     }
 
