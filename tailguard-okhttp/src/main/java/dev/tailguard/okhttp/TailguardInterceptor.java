@@ -10,6 +10,7 @@ import dev.tailguard.Verdict;
 import dev.tailguard.http.HttpServerHints;
 import dev.tailguard.http.HttpStatusPolicy;
 import dev.tailguard.http.Idempotency;
+import dev.tailguard.http.KeyInUse;
 import dev.tailguard.http.NeverSent;
 import dev.tailguard.http.NotRetriedException;
 import dev.tailguard.http.Redaction;
@@ -31,9 +32,10 @@ import okhttp3.Response;
  * <ul>
  *   <li>GET, HEAD, OPTIONS, PUT, DELETE and TRACE may be sent twice; POST and PATCH only with an
  *       {@code Idempotency-Key} the caller set, or, after {@link
- *       Builder#serverHonoursIdempotencyKey(boolean) serverHonoursIdempotencyKey(true)}, with the key
- *       {@code autoIdempotencyKey} adds once and reuses on every attempt. By default a POST is sent
- *       once.
+ *       Builder#serverHonoursIdempotencyKey(boolean) serverHonoursIdempotencyKey(true)}, with the
+ *       automatic key, added once and reused on every attempt. By default a POST is sent once. A
+ *       keyed request answered 409 "key in use" by Tailguard's idempotency filter waits the hint
+ *       and asks again.
  *   <li>A failure before the request was sent is retried for every method; after it may have been
  *       sent, only for the requests above, and the others fail with a {@link NotRetriedException}
  *       saying the request "may have been processed".
@@ -61,7 +63,6 @@ public final class TailguardInterceptor implements Interceptor {
   private final Pipeline hedging;
   private final Pipeline single;
   private final HttpStatusPolicy statuses;
-  private final boolean autoIdempotencyKey;
   private final boolean serverHonoursKey;
   private final String attemptCountHeader;
   private final java.time.Clock wallClock;
@@ -78,7 +79,6 @@ public final class TailguardInterceptor implements Interceptor {
     this.statuses = b.statuses;
     this.repeats = (retry != null && retry.maxAttempts() > 1) || hedge != null;
     this.serverHonoursKey = b.serverHonoursKey;
-    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : repeats && serverHonoursKey;
     this.attemptCountHeader = b.attemptCountHeader;
     this.wallClock = b.wallClock;
     this.attempts = null;
@@ -91,7 +91,6 @@ public final class TailguardInterceptor implements Interceptor {
     this.statuses = unbound.statuses;
     this.repeats = unbound.repeats;
     this.serverHonoursKey = unbound.serverHonoursKey;
-    this.autoIdempotencyKey = unbound.autoIdempotencyKey;
     this.attemptCountHeader = unbound.attemptCountHeader;
     this.wallClock = unbound.wallClock;
     this.attempts = attempts;
@@ -117,11 +116,12 @@ public final class TailguardInterceptor implements Interceptor {
     }
     Request request = chain.request();
     boolean callerKey = request.header(Idempotency.HEADER) != null;
-    boolean autoKey = repeats && autoIdempotencyKey && needsKey(request);
+    // The automatic key only for servers the caller vouched honour it: it is what makes a POST retry-safe.
+    boolean autoKey = repeats && serverHonoursKey && needsKey(request);
     if (autoKey) {
       request = request.newBuilder().header(Idempotency.HEADER, Idempotency.newKey()).build();
     }
-    boolean retrySafe = Idempotency.isIdempotentMethod(request.method()) || callerKey || (autoKey && serverHonoursKey);
+    boolean retrySafe = Idempotency.isIdempotentMethod(request.method()) || callerKey || autoKey;
     boolean replayable = request.body() == null || !request.body().isOneShot();
     OkHttpCall call = new OkHttpCall(request, retrySafe, replayable);
     try {
@@ -172,13 +172,38 @@ public final class TailguardInterceptor implements Interceptor {
 
     OutcomeHandler<Response> outcomes() {
       return OutcomeHandler.<Response>builder()
-          .classifier((response, error) -> error instanceof CancellationException ? Verdict.NON_RETRYABLE
-              : statuses.verdict(error == null ? response.code() : 0, error, retrySafe))
-          .serverHint((response, error) -> response == null ? null : HttpServerHints.delay(name -> first(response, name), wallClock).orElse(null))
+          .classifier(this::classify)
+          .serverHint((response, error) -> response == null ? null : HttpServerHints.fromHeaderValues(response::headers, wallClock).orElse(null))
           .onDiscard(Response::close)
           .resultSummary(response -> "HTTP " + response.code())
           .returnLastResultOnGiveUp(true)
           .build();
+    }
+
+    private Verdict classify(Response response, Throwable error) {
+      // A cancelled attempt's call (the caller cancelled, a hedge lost, a timeout): final, and not the backend's fault.
+      if (error instanceof CancellationException) {
+        return Verdict.NON_RETRYABLE;
+      }
+      if (error == null && isKeyInUse(response)) {
+        return Verdict.RETRYABLE;
+      }
+      return statuses.verdict(error == null ? response.code() : 0, error, retrySafe);
+    }
+
+    /**
+     * Tailguard's idempotency filter answers 409 "key in use" while the first attempt of this very
+     * request still runs: wait its Retry-After and ask again (the shared {@link KeyInUse} rule).
+     */
+    private boolean isKeyInUse(Response response) {
+      if (!KeyInUse.isCandidate(response.code(), response.header("Content-Type"), request.header(Idempotency.HEADER) != null)) {
+        return false;
+      }
+      try {
+        return KeyInUse.isKeyInUse(response.peekBody(KeyInUse.MAX_BODY_BYTES).bytes());
+      } catch (IOException unreadable) {
+        return false;
+      }
     }
 
     /** Explains, in the exception itself, why a failure that might have been retried was not. */
@@ -196,12 +221,6 @@ public final class TailguardInterceptor implements Interceptor {
     }
   }
 
-  /** A header's first value, as the JDK adapter reads it. */
-  private static String first(Response response, String name) {
-    java.util.List<String> values = response.headers(name);
-    return values.isEmpty() ? null : values.get(0);
-  }
-
   /**
    * Builds a {@link TailguardInterceptor}. Retry, circuit breaker, timeout, clock and scheduler are
    * set as in every adapter ({@link AdapterBuilder}); a retry re-runs the rest of the chain on the
@@ -209,7 +228,6 @@ public final class TailguardInterceptor implements Interceptor {
    */
   public static final class Builder extends AdapterBuilder<Builder> {
     private HttpStatusPolicy statuses = HttpStatusPolicy.defaults();
-    private Boolean autoIdempotencyKey;
     private boolean serverHonoursKey;
     private String attemptCountHeader;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
@@ -235,23 +253,25 @@ public final class TailguardInterceptor implements Interceptor {
     }
 
     /**
-     * Whether POST and PATCH without a key get an {@code Idempotency-Key}. Default: on when
-     * retrying or hedging and {@link #serverHonoursIdempotencyKey(boolean)} is set. The key alone
-     * does not make a request retry-safe; only the caller's own key or that setting does.
-     */
-    public Builder autoIdempotencyKey(boolean enabled) {
-      this.autoIdempotencyKey = enabled;
-      return this;
-    }
-
-    /**
      * Says that the servers this client talks to honour {@code Idempotency-Key} (execute a keyed
-     * request at most once), so POST and PATCH with the automatic key may be retried and hedged.
+     * request at most once). Then every POST and PATCH without a key gets a random one (the same on
+     * every attempt and hedge, written as a structured-field string) and may be retried and hedged.
      * Default {@code false}: a POST or PATCH is sent more than once only when the caller set a key.
      */
     public Builder serverHonoursIdempotencyKey(boolean honours) {
       this.serverHonoursKey = honours;
       return this;
+    }
+
+    /**
+     * The former name of {@link #serverHonoursIdempotencyKey}; same meaning, same default
+     * ({@code false}), as on {@code ResilientHttpClient}.
+     *
+     * @deprecated use {@link #serverHonoursIdempotencyKey}, which says what the caller vouches for
+     */
+    @Deprecated
+    public Builder autoIdempotencyKey(boolean enabled) {
+      return serverHonoursIdempotencyKey(enabled);
     }
 
     /**
