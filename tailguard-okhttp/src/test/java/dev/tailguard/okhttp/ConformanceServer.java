@@ -42,12 +42,12 @@ final class ConformanceServer implements AutoCloseable {
     }
 
     /** Reads the request, then closes the connection without an answer. */
-    static Reply reset() {
+    static Reply closeConnection() {
       return new Reply(0, List.of(), "", true, false);
     }
 
     /** Never answers; only the client's cancel (a reset or a closed connection) ends it. */
-    static Reply hang() {
+    static Reply neverAnswer() {
       return new Reply(0, List.of(), "", false, true);
     }
   }
