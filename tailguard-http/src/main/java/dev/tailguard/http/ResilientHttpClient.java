@@ -81,15 +81,26 @@ import javax.net.ssl.SSLParameters;
  *       still in flight are cancelled, which aborts their exchange.
  * </ul>
  *
+ * <h2>Key in use</h2>
+ *
+ * For a request carrying an {@code Idempotency-Key}, a 409 {@code application/problem+json}
+ * answer of type {@value KeyInUse#PROBLEM_TYPE} with a declared length of at most {@value
+ * KeyInUse#MAX_BODY_BYTES} bytes (Tailguard's idempotency filter, while an earlier attempt with
+ * the key still runs) is retryable: the next attempt or hedge waits its {@code Retry-After}. Other
+ * 409s are returned.
+ *
+ * <h2>What the timeout and the hedge delay cover</h2>
+ *
+ * An attempt lasts until its {@code sendAsync} future completes: for buffering body handlers
+ * ({@code ofString}, {@code ofByteArray}, ...) until the last byte of the body, for streaming ones
+ * ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) until the headers.
+ *
  * <h2>The JDK client's own retries</h2>
  *
- * {@code java.net.http.HttpClient} (JDK 17 to 25) itself re-sends a request once per {@code
- * send}: after a {@code ConnectException}, for every method (turn off with {@code
- * -Djdk.httpclient.disableRetryConnect=true}), and after a pooled connection turned out to be
- * closed by the server, for GET and HEAD only (all methods with {@code
- * -Djdk.httpclient.enableAllMethodRetry}). These retries happen inside each Tailguard attempt, so
- * a call under {@code maxAttempts(3)} can open up to six connections to a server that refuses
- * them. They are immediate and do not ask the budget.
+ * {@code java.net.http.HttpClient} (measured on JDK 17 and 25) itself sends a GET a second time
+ * inside each {@code send} when the server resets the connection after reading it, even on a
+ * fresh HTTP/1.1 connection, so under {@code maxAttempts(3)} such a server receives 6 GETs; it does
+ * not re-send a POST. These re-sends are immediate and do not ask the budget.
  *
  * <h2>Machines with one or two CPUs</h2>
  *
