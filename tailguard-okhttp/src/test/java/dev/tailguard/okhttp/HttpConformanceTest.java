@@ -438,6 +438,7 @@ class HttpConformanceTest {
    */
   @ParameterizedTest
   @EnumSource(value = Transport.class, mode = EnumSource.Mode.EXCLUDE, names = "JDK_H2C")
+  @Timeout(value = 60, unit = TimeUnit.MINUTES)
   void hedgedCallsAtFixedZero_leaveNoResponseUnclosed(Transport transport) throws Exception {
     hedgedLeakRun(transport);
   }
@@ -445,6 +446,7 @@ class HttpConformanceTest {
   @Disabled("JDK adapter over h2c, owned by tailguard-http (issue 15): 21 of 200 hedged calls at fixed(0) left a body"
       + " subscriber that was neither completed nor failed (2026-12-02); enable when the JDK side closes that race")
   @org.junit.jupiter.api.Test
+  @Timeout(value = 60, unit = TimeUnit.MINUTES)
   void hedgedCallsAtFixedZero_leaveNoResponseUnclosed_jdkOverH2c() throws Exception {
     hedgedLeakRun(Transport.JDK_H2C);
   }
