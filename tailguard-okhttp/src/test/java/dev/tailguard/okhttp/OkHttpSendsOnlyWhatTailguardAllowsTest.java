@@ -122,6 +122,63 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void keylessPostAnswered401_isNotResentByTheBaseClientsAuthenticator() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(401).setHeader("WWW-Authenticate", "Bearer"));
+    server.enqueue(new MockResponse().setResponseCode(201).setBody("second order"));
+    OkHttpClient authenticating = base.newBuilder()
+        .authenticator((route, response) -> response.request().newBuilder().header("Authorization", "Bearer fresh").build()).build();
+    OkHttpClient client = TailguardOkHttp.wrap(authenticating, tailguard().retry(retry(3)).build());
+
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(post()).execute())) {
+      assertThat(response.code()).isEqualTo(401);
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void retrySafeGet_stillFollowsARedirectAsTheBaseClientSays() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(302).setHeader("Location", "/moved"));
+    server.enqueue(new MockResponse().setBody("moved here"));
+    OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().retry(retry(3)).build());
+
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get()).execute())) {
+      assertThat(response.body().string()).isEqualTo("moved here");
+    }
+    server.takeRequest();
+    assertThat(server.takeRequest().getPath()).isEqualTo("/moved");
+  }
+
+  @Test
+  void theBaseClientsApplicationInterceptors_runOncePerAttempt() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse().setResponseCode(503));
+    }
+    java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    OkHttpClient intercepted = base.newBuilder().addInterceptor(chain -> {
+      seen.incrementAndGet();
+      return chain.proceed(chain.request());
+    }).build();
+    OkHttpClient client = TailguardOkHttp.wrap(intercepted, tailguard().retry(retry(3)).build());
+
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get()).execute())) {
+      assertThat(response.code()).isEqualTo(503);
+    }
+    assertThat(seen).hasValue(3);
+  }
+
+  @Test
+  void requestTimeoutWithAHugeRetryAfter_onAKeylessPost_isReturned() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(408).setHeader("Retry-After", "99999999999"));
+    OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().build());
+
+    try (Response response = client.newCall(post()).execute()) {
+      assertThat(response.code()).isEqualTo(408);
+      assertThat(response.header("Retry-After")).isEqualTo("99999999999");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void interceptorAddedWithoutWrap_failsEveryCallSayingHowToInstallIt() {
     OkHttpClient wrong = base.newBuilder().addInterceptor(TailguardInterceptor.builder().retry(retry(3)).build()).build();
 
