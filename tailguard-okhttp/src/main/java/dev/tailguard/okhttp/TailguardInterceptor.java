@@ -223,8 +223,11 @@ public final class TailguardInterceptor implements Interceptor {
 
   /**
    * Builds a {@link TailguardInterceptor}. Retry, circuit breaker, timeout, clock and scheduler are
-   * set as in every adapter ({@link AdapterBuilder}); a retry re-runs the rest of the chain on the
-   * calling thread, and without a timeout OkHttp's own timeouts apply. Not thread-safe.
+   * set as in every adapter ({@link AdapterBuilder}). Every attempt is a separate call on the
+   * client given to {@link TailguardOkHttp#wrap}, run on Tailguard's threads while the calling
+   * thread waits; backoffs and hedge delays run on the scheduler. The per-attempt timeout lasts
+   * until the attempt's response headers arrive and cancels the attempt's call when it expires;
+   * without one, OkHttp's own timeouts apply. Not thread-safe.
    */
   public static final class Builder extends AdapterBuilder<Builder> {
     private HttpStatusPolicy statuses = HttpStatusPolicy.defaults();
