@@ -114,6 +114,10 @@ public final class TailguardInterceptor implements Interceptor {
       throw new IllegalStateException("TailguardInterceptor must be installed with TailguardOkHttp.wrap(base, interceptor),"
           + " not OkHttpClient.Builder.addInterceptor: only then can OkHttp not re-send beneath it");
     }
+    // Cancelled before it started: OkHttp's own answer, and nothing is sent.
+    if (chain.call().isCanceled()) {
+      throw new IOException("Canceled");
+    }
     Request request = chain.request();
     boolean callerKey = request.header(Idempotency.HEADER) != null;
     // The automatic key only for servers the caller vouched honour it: it is what makes a POST retry-safe.

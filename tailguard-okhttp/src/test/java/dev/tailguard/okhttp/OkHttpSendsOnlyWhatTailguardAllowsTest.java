@@ -277,6 +277,17 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void callCancelledBeforeExecute_sendsNothing() {
+    server.enqueue(new MockResponse().setBody("unexpected"));
+    OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().retry(retry(3)).build());
+    Call call = client.newCall(get());
+    call.cancel();
+
+    assertThatThrownBy(call::execute).isInstanceOf(IOException.class).hasMessage("Canceled");
+    assertThat(server.getRequestCount()).isZero();
+  }
+
+  @Test
   void sixCancelledCalls_areNotChargedToTheBreaker() throws Exception {
     CircuitBreaker breaker = CircuitBreaker.of(CircuitBreakerConfig.builder("okhttp").failureRateThreshold(0.5)
         .minimumCalls(5).countWindow(10).build(), clock);
