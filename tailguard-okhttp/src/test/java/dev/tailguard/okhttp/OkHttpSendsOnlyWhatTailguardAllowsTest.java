@@ -277,6 +277,32 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void enqueuedCall_isRetriedOnTheDispatcherAndAnswersTheCallback() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(503));
+    server.enqueue(new MockResponse().setBody("second"));
+    OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder()
+        .retry(RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofMillis(1))).build()).build());
+    CompletableFuture<String> answer = new CompletableFuture<>();
+
+    client.newCall(get()).enqueue(new okhttp3.Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        answer.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) throws IOException {
+        try (response) {
+          answer.complete(response.body().string());
+        }
+      }
+    });
+
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo("second");
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void callCancelledBeforeExecute_sendsNothing() {
     server.enqueue(new MockResponse().setBody("unexpected"));
     OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().retry(retry(3)).build());
