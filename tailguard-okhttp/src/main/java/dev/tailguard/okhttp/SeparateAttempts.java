@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.tailguard.http.Redaction;
 import okhttp3.Authenticator;
 import okhttp3.Call;
 import okhttp3.OkHttpClient;
@@ -34,6 +35,7 @@ import okhttp3.Response;
  * timers. A response that arrives for an attempt nobody waits for any more is closed. Thread-safe.
  */
 final class SeparateAttempts {
+  private static final System.Logger LOG = System.getLogger("dev.tailguard.http");
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final ExecutorService ATTEMPTS = Executors.newCachedThreadPool(task -> {
     Thread thread = new Thread(task, "tailguard-okhttp-attempt-" + THREADS.incrementAndGet());
@@ -62,7 +64,7 @@ final class SeparateAttempts {
   /** Runs {@code call} under {@code pipeline} and waits for its outcome on this thread. */
   Response run(Pipeline pipeline, TailguardInterceptor.OkHttpCall call, Call outer) throws Exception {
     OkHttpClient client = call.retrySafe ? resendable : once;
-    AsyncAttempt<Response> attempt = context -> start(client, call.forAttempt(context.attempt()), call, context::onCancel);
+    AsyncAttempt<Response> attempt = context -> start(client, call.forAttempt(context.attempt()), context.attempt(), call, context::onCancel);
     OutcomeHandler<Response> outcomes = call.outcomes();
     CompletableFuture<Response> outcome = pipeline.executeAsync(attempt, outcomes);
     while (true) {
@@ -97,8 +99,23 @@ final class SeparateAttempts {
     outcome.thenAccept(Response::close);
   }
 
-  private static CompletableFuture<Response> start(
-      OkHttpClient client, Request request, TailguardInterceptor.OkHttpCall call, java.util.function.Consumer<Runnable> onCancel) {
+  /**
+   * Logs one attempt at DEBUG on the {@code dev.tailguard.http} logger, as the JDK adapter does:
+   * header values only for {@link Redaction#isLoggableHeader allow-listed} headers, the URI
+   * redacted, never a body or an exception message.
+   */
+  private static void log(Request request, int attempt, Response response, Throwable error, long startedNanos) {
+    if (!LOG.isLoggable(System.Logger.Level.DEBUG)) {
+      return;
+    }
+    String outcome = error != null ? "failed: " + error.getClass().getName() : "HTTP " + response.code();
+    LOG.log(System.Logger.Level.DEBUG, "attempt " + attempt + " " + request.method() + " " + Redaction.uri(request.url().uri())
+        + " " + Redaction.headers(request.headers().toMultimap()) + " -> " + outcome
+        + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) + " ms");
+  }
+
+  private static CompletableFuture<Response> start(OkHttpClient client, Request request, int attempt,
+      TailguardInterceptor.OkHttpCall call, java.util.function.Consumer<Runnable> onCancel) {
     FollowUpGuard.Hidden hidden = request.tag(FollowUpGuard.Hidden.class);
     Call own = client.newCall(request);
     CompletableFuture<Response> future = new CompletableFuture<>();
@@ -109,16 +126,20 @@ final class SeparateAttempts {
       }
     });
     ATTEMPTS.execute(() -> {
+      long started = System.nanoTime();
       Response response;
       try {
         response = hidden.restore(own.execute());
       } catch (IOException failure) {
+        log(request, attempt, null, failure, started);
         future.completeExceptionally(own.isCanceled() ? cancelled(failure) : call.attemptFailure(failure));
         return;
       } catch (RuntimeException | Error failure) {
+        log(request, attempt, null, failure, started);
         future.completeExceptionally(failure);
         return;
       }
+      log(request, attempt, response, null, started);
       // The attempt was cancelled while its response arrived (a hedge loser, a timeout): nobody
       // will ever receive this response, so it is closed here, not leaked.
       if (!future.complete(response)) {

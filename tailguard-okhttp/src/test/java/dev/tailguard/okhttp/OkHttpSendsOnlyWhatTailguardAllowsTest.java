@@ -303,6 +303,43 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void attemptsAreLoggedWithOnlyAllowListedHeaderValuesAndARedactedQuery() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(503));
+    server.enqueue(new MockResponse().setBody("ok"));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.tailguard.http");
+    java.util.logging.Level before = jul.getLevel();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override public void publish(java.util.logging.LogRecord record) {
+        lines.add(record.getMessage());
+      }
+
+      @Override public void flush() {}
+
+      @Override public void close() {}
+    };
+    capture.setLevel(java.util.logging.Level.ALL);
+    jul.setLevel(java.util.logging.Level.ALL);
+    jul.addHandler(capture);
+    try {
+      OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().retry(retry(2)).build());
+      Request request = new Request.Builder().url(server.url("/items?jwt=eyJhbGciOi&page=2"))
+          .header("X-Api-Key", "sk_live_123").header("Accept", "text/plain").build();
+
+      try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(request).execute())) {
+        assertThat(response.code()).isEqualTo(200);
+      }
+    } finally {
+      jul.removeHandler(capture);
+      jul.setLevel(before);
+    }
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("attempt 1 GET").contains("HTTP 503").contains("text/plain").contains("<redacted>")
+        .doesNotContain("sk_live_123").doesNotContain("eyJhbGciOi");
+    assertThat(lines.get(1)).startsWith("attempt 2 GET").contains("HTTP 200");
+  }
+
+  @Test
   void callCancelledBeforeExecute_sendsNothing() {
     server.enqueue(new MockResponse().setBody("unexpected"));
     OkHttpClient client = TailguardOkHttp.wrap(base, tailguard().retry(retry(3)).build());
