@@ -471,8 +471,9 @@ class HttpConformanceTest {
     } catch (AssertionError stillOpen) {
       // Reported with the numbers below.
     }
-    int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.open();
-    System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d%n", transport, calls, server.count(), unclosed);
+    int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.responsesOpen.size();
+    System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d%n",
+        transport, calls, server.count(), unclosed, okCalls.open());
     assertThat(unclosed).as("responses nobody closed after %s hedged calls", calls).isZero();
   }
 }

@@ -471,11 +471,30 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
     assertThat(calls.open()).as("calls started but never ended: an unclosed response holds its call open").isZero();
   }
 
-  /** Counts OkHttp calls that started and ended; a response nobody closed keeps its call open. */
+  /**
+   * Counts OkHttp calls that started and ended (a response nobody closed keeps its call open), and
+   * responses whose headers arrived but whose body was neither ended nor failed.
+   */
   static final class CallCounter extends EventListener {
     final java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
     final List<Call> failed = new CopyOnWriteArrayList<>();
+    final java.util.Set<Call> responsesOpen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void responseHeadersEnd(Call call, Response response) {
+      responsesOpen.add(call);
+    }
+
+    @Override
+    public void responseBodyEnd(Call call, long byteCount) {
+      responsesOpen.remove(call);
+    }
+
+    @Override
+    public void responseFailed(Call call, IOException ioe) {
+      responsesOpen.remove(call);
+    }
 
     @Override
     public void callStart(Call call) {
@@ -484,11 +503,13 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
 
     @Override
     public void callEnd(Call call) {
+      responsesOpen.remove(call);
       ended.incrementAndGet();
     }
 
     @Override
     public void callFailed(Call call, IOException failure) {
+      responsesOpen.remove(call);
       failed.add(call);
       ended.incrementAndGet();
     }
