@@ -119,10 +119,18 @@ final class SeparateAttempts {
     FollowUpGuard.Hidden hidden = request.tag(FollowUpGuard.Hidden.class);
     Call own = client.newCall(request);
     CompletableFuture<Response> future = new CompletableFuture<>();
-    onCancel.accept(own::cancel);
+    // Once the response is here, cancelling the call would race whoever closes that response; the
+    // response is closed instead (on HTTP/2 that resets the stream just the same).
+    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable cancel = () -> {
+      if (!answered.get()) {
+        own.cancel();
+      }
+    };
+    onCancel.accept(cancel);
     future.whenComplete((response, error) -> {
       if (future.isCancelled()) {
-        own.cancel();
+        cancel.run();
       }
     });
     ATTEMPTS.execute(() -> {
@@ -130,6 +138,7 @@ final class SeparateAttempts {
       Response response;
       try {
         response = hidden.restore(own.execute());
+        answered.set(true);
       } catch (IOException failure) {
         log(request, attempt, null, failure, started);
         future.completeExceptionally(own.isCanceled() ? cancelled(failure) : call.attemptFailure(failure));
