@@ -18,10 +18,12 @@ import java.util.StringJoiner;
  *       Every other value, {@code Authorization}, {@code Cookie}, {@code X-Api-Key} and any
  *       header this class does not know included, is replaced by {@link #REDACTED}.
  *   <li><b>Query parameters.</b> The value of a parameter whose name contains {@code token},
- *       {@code key}, {@code secret}, {@code password}, {@code passwd}, {@code signature}, {@code
- *       sig}, {@code auth}, {@code credential}, {@code session}, {@code jwt} or {@code code}
- *       (case-insensitive: {@code access_token}, {@code private_token}, {@code X-Goog-Signature},
- *       {@code api_key}) is replaced by {@link #REDACTED}.
+ *       {@code key}, {@code secret}, {@code pass} ({@code password}, {@code passwd}), {@code pwd},
+ *       {@code signature}, {@code sig}, {@code auth}, {@code credential}, {@code session}, {@code
+ *       jwt} or {@code code} (case-insensitive and after percent-decoding: {@code access_token},
+ *       {@code private_token}, {@code X-Goog-Signature}, {@code api_key}, {@code to%6Ben}) is
+ *       replaced by {@link #REDACTED}. So is the value of such a path parameter ({@code
+ *       /app;jsessionid=...}).
  *   <li>A URI's user-info ({@code user:password@}) is replaced by {@link #REDACTED}.
  *   <li>Bodies are never logged at all.
  * </ul>
@@ -41,7 +43,7 @@ public final class Redaction {
       "x-ratelimit-reset", "server", "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "vary", "via",
       "traceparent", "x-request-id", "x-correlation-id");
   private static final List<String> SENSITIVE_PARAMETER_PARTS = List.of(
-      "token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "credential", "session", "jwt", "code");
+      "token", "key", "secret", "pass", "pwd", "signature", "sig", "auth", "credential", "session", "jwt", "code");
 
   private Redaction() {}
 
@@ -74,9 +76,9 @@ public final class Redaction {
     return joined.toString();
   }
 
-  /** Whether a query parameter's value must not be logged. */
+  /** Whether a query or path parameter's value must not be logged; {@code name} may be percent-encoded. */
   public static boolean isSensitiveParameter(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
+    String lower = percentDecoded(name).toLowerCase(Locale.ROOT);
     for (String part : SENSITIVE_PARAMETER_PARTS) {
       if (lower.contains(part)) {
         return true;
@@ -90,7 +92,7 @@ public final class Redaction {
     String query = uri.getRawQuery();
     // user:password@ in the authority is a credential too.
     String authority = (uri.getRawUserInfo() != null ? REDACTED + "@" : "") + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
-    String base = uri.getScheme() + "://" + authority + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    String base = uri.getScheme() + "://" + authority + (uri.getRawPath() == null ? "" : path(uri.getRawPath()));
     if (query == null || query.isEmpty()) {
       return base;
     }
@@ -101,5 +103,45 @@ public final class Redaction {
       parameters.add(isSensitiveParameter(name) && equals >= 0 ? name + "=" + REDACTED : parameter);
     }
     return parameters.toString();
+  }
+
+  /** The raw path with the values of credential-like path parameters ({@code ;jsessionid=...}) redacted. */
+  private static String path(String rawPath) {
+    if (rawPath.indexOf(';') < 0) {
+      return rawPath;
+    }
+    StringJoiner segments = new StringJoiner("/");
+    for (String segment : rawPath.split("/", -1)) {
+      String[] parts = segment.split(";", -1);
+      StringJoiner redacted = new StringJoiner(";");
+      redacted.add(parts[0]);
+      for (int i = 1; i < parts.length; i++) {
+        int equals = parts[i].indexOf('=');
+        boolean secret = equals >= 0 && isSensitiveParameter(parts[i].substring(0, equals));
+        redacted.add(secret ? parts[i].substring(0, equals) + "=" + REDACTED : parts[i]);
+      }
+      segments.add(redacted.toString());
+    }
+    return segments.toString();
+  }
+
+  /** Decodes {@code %XX} escapes (as a server would before reading the name); invalid escapes stay as they are. */
+  private static String percentDecoded(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      int high = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+      int low = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 2), 16) : -1;
+      if (c == '%' && high >= 0 && low >= 0) {
+        bytes.write(high * 16 + low);
+        i += 2;
+      } else {
+        bytes.writeBytes(String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

@@ -70,4 +70,20 @@ class AttemptLogRedactionTest {
               "jwt=<redacted>", "private_token=<redacted>", "X-Goog-Signature=<redacted>"));
     }
   }
+
+  @Test
+  void pathSessionIdsPercentEncodedNamesAndPwd_areRedactedInTheAttemptLog() throws Exception {
+    try (LoopbackHttpServer server = new LoopbackHttpServer(status(200, "ok"))) {
+      ResilientHttpClient client = ResilientHttpClient.builder().client(HttpClient.newHttpClient()).build();
+      HttpRequest request = HttpRequest.newBuilder(server.uri("/app;jsessionid=SESSION42/items;v=2?to%6Ben=TOKEN42&pwd=PWD42&page=3"))
+          .build();
+
+      client.send(request, BodyHandlers.ofString());
+
+      assertThat(server.received()).hasSize(1);
+      assertThat(lines).singleElement().satisfies(line -> assertThat(line)
+          .doesNotContain("SESSION42", "TOKEN42", "PWD42")
+          .contains("/app;jsessionid=<redacted>/items;v=2?", "to%6Ben=<redacted>", "pwd=<redacted>", "page=3"));
+    }
+  }
 }

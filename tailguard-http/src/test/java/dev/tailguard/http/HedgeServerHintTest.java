@@ -85,4 +85,21 @@ class HedgeServerHintTest {
       Eventually.holds(() -> clock.pendingTasks() == 0, BOUND);
     }
   }
+
+  @Test
+  void attemptCountHeader_countsTheHedgesToo() throws Exception {
+    try (LoopbackHttpServer server = new LoopbackHttpServer(slowOk(), status(200, "hedge"))) {
+      ResilientHttpClient client = ResilientHttpClient.builder().client(jdk).clock(clock).scheduler(clock)
+          .attemptCountHeader("Tailguard-Previous-Attempts")
+          .hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).build()).build();
+
+      CompletableFuture<HttpResponse<String>> call = client.sendAsync(HttpRequest.newBuilder(server.uri("/")).build(), BodyHandlers.ofString());
+      Eventually.holds(() -> server.received().size() == 1 && clock.pendingTasks() == 1, BOUND);
+      clock.advance(Duration.ofMillis(10));
+
+      assertThat(call.get(BOUND.toSeconds(), TimeUnit.SECONDS).body()).isEqualTo("hedge");
+      assertThat(server.received()).extracting(r -> r.header("Tailguard-Previous-Attempts")).containsExactly("0", "1");
+      release.countDown();
+    }
+  }
 }
