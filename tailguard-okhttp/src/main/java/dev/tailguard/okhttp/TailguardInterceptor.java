@@ -17,7 +17,6 @@ import dev.tailguard.http.Redaction;
 import dev.tailguard.http.TailguardHttpException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import okhttp3.Interceptor;
@@ -144,8 +143,9 @@ public final class TailguardInterceptor implements Interceptor {
     }
   }
 
+  /** POST and PATCH without a key; method names are case-sensitive (RFC 9110 §9.1), as in {@link Idempotency}. */
   private static boolean needsKey(Request request) {
-    String method = request.method().toUpperCase(Locale.ROOT);
+    String method = request.method();
     return (method.equals("POST") || method.equals("PATCH")) && request.header(Idempotency.HEADER) == null;
   }
 
