@@ -287,6 +287,18 @@ class HttpConformanceTest {
     assertThat(server.received.get(1).header("Idempotency-Key")).isEqualTo(key);
   }
 
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aLowercaseDelete_isAnUnknownMethod_sentOnce(Transport transport) throws Exception {
+    server.script(r -> status(503, "busy"));
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    assertThat(send(caller, "delete", "/doc", null, Map.of()).status()).isEqualTo(503);
+
+    assertThat(server.count()).isEqualTo(1);
+    assertThat(server.received.get(0).method()).isEqualTo("delete");
+  }
+
   // ---- Failures ----
 
   @ParameterizedTest
