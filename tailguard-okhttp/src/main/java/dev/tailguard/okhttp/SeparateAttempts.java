@@ -119,18 +119,10 @@ final class SeparateAttempts {
     FollowUpGuard.Hidden hidden = request.tag(FollowUpGuard.Hidden.class);
     Call own = client.newCall(request);
     CompletableFuture<Response> future = new CompletableFuture<>();
-    // Once the response is here, cancelling the call would race whoever closes that response; the
-    // response is closed instead (on HTTP/2 that resets the stream just the same).
-    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
-    Runnable cancel = () -> {
-      if (!answered.get()) {
-        own.cancel();
-      }
-    };
-    onCancel.accept(cancel);
+    onCancel.accept(own::cancel);
     future.whenComplete((response, error) -> {
       if (future.isCancelled()) {
-        cancel.run();
+        own.cancel();
       }
     });
     ATTEMPTS.execute(() -> {
@@ -138,7 +130,6 @@ final class SeparateAttempts {
       Response response;
       try {
         response = hidden.restore(own.execute());
-        answered.set(true);
       } catch (IOException failure) {
         log(request, attempt, null, failure, started);
         future.completeExceptionally(own.isCanceled() ? cancelled(failure) : call.attemptFailure(failure));
