@@ -97,10 +97,11 @@ import javax.net.ssl.SSLParameters;
  *
  * <h2>The JDK client's own retries</h2>
  *
- * {@code java.net.http.HttpClient} (measured on JDK 17 and 25) itself sends a GET a second time
- * inside each {@code send} when the server resets the connection after reading it, even on a
- * fresh HTTP/1.1 connection, so under {@code maxAttempts(3)} such a server receives 6 GETs; it does
- * not re-send a POST. These re-sends are immediate and do not ask the budget.
+ * {@code java.net.http.HttpClient} (measured on JDK 17 and 25) itself sends a GET or HEAD a
+ * second time inside each {@code send} when the server resets the connection after reading it,
+ * even on a fresh HTTP/1.1 connection, so under {@code maxAttempts(3)} such a server receives 6
+ * GETs; it does not re-send a POST, PUT, DELETE or OPTIONS. These re-sends are immediate and do
+ * not ask the budget.
  *
  * <h2>Machines with one or two CPUs</h2>
  *

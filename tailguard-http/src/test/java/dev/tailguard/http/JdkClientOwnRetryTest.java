@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Issue 15 item 12, measured: how often a request reaches a server that reads it whole and then
  * resets the connection, every request on a fresh HTTP/1.1 connection. The JDK client itself
- * re-sends a GET once inside every {@code send} (so {@code maxAttempts(3)} means 6 requests); it
- * does not re-send a POST. The README states these numbers; this test holds them on JDK 17 and 25.
+ * re-sends a GET or HEAD once inside every {@code send} (so {@code maxAttempts(3)} means 6
+ * requests); it does not re-send a POST, PUT, DELETE or OPTIONS. The README states these numbers; this test holds them on JDK 17 and 25.
  */
 @Timeout(60)
 class JdkClientOwnRetryTest {
@@ -93,6 +93,31 @@ class JdkClientOwnRetryTest {
       assertThatThrownBy(() -> retrying(version).send(post, BodyHandlers.ofString())).isInstanceOf(NotRetriedException.class);
 
       assertThat(server.received()).hasSize(1);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Version.class)
+  void headUnderMaxAttempts3_reachesTheServerSixTimesLikeAGet(Version version) throws Exception {
+    try (RawHttpServer server = resettingServer()) {
+      HttpRequest head = HttpRequest.newBuilder(server.uri("/h")).method("HEAD", BodyPublishers.noBody()).build();
+
+      assertThatThrownBy(() -> retrying(version).send(head, BodyHandlers.discarding())).isInstanceOf(IOException.class);
+
+      assertThat(server.received()).hasSize(6);
+    }
+  }
+
+  /** The JDK client re-sends only GET and HEAD itself; the other idempotent methods once per attempt. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"PUT", "DELETE", "OPTIONS"})
+  void otherIdempotentMethodsUnderMaxAttempts3_reachTheServerThreeTimes(String method) throws Exception {
+    try (RawHttpServer server = resettingServer()) {
+      HttpRequest request = HttpRequest.newBuilder(server.uri("/m")).method(method, BodyPublishers.noBody()).build();
+
+      assertThatThrownBy(() -> retrying(Version.HTTP_1_1).send(request, BodyHandlers.ofString())).isInstanceOf(IOException.class);
+
+      assertThat(server.received()).hasSize(3);
     }
   }
 }
