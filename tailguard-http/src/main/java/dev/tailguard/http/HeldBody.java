@@ -47,6 +47,13 @@ final class HeldBody<T> implements BodySubscriber<T> {
     }
   }
 
+  /** The bytes read so far; complete once the body has completed. */
+  byte[] heldBytes() {
+    synchronized (bytes) {
+      return bytes.toByteArray();
+    }
+  }
+
   @Override
   public CompletionStage<T> getBody() {
     return body;

@@ -9,7 +9,10 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.PushPromiseHandler;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -31,18 +34,22 @@ final class HttpCall<T> {
   private final boolean retrySafe;
   private final String method;
   private final String redactedUri;
+  private final boolean carriesKey;
+  /** Responses recognised as "key in use" ({@link KeyInUse}); the classifier retries them. */
+  private final Set<HttpResponse<?>> keyInUse = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   /** The stage now running (body buffering, then the pipeline); the caller's cancel reaches it. */
   private volatile CompletableFuture<?> running;
 
   HttpCall(ResilientHttpClient client, HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushPromises,
       boolean vouchedSafe) {
     this.client = client;
-    this.request = client.mayRepeat() && client.autoIdempotencyKey() ? Idempotency.withKey(request) : request;
+    this.request = client.addsIdempotencyKey() ? Idempotency.withKey(request) : request;
     this.handler = handler;
     this.pushPromises = pushPromises;
     this.retrySafe = vouchedSafe || Idempotency.isRetrySafe(this.request);
     this.method = this.request.method();
     this.redactedUri = Redaction.uri(this.request.uri());
+    this.carriesKey = this.request.headers().firstValue(Idempotency.HEADER).isPresent();
   }
 
   /**
@@ -52,12 +59,16 @@ final class HttpCall<T> {
   CompletableFuture<HttpResponse<T>> start(Executor bufferExecutor) {
     CompletableFuture<HttpResponse<T>> caller = new CompletableFuture<>();
     CompletableFuture<RequestBodies.Prepared> body;
+    // The replay bytes this call holds go back to the client's budget when the call ends, however.
+    ReplayBudget.Reservation reservation = client.replayBudget().open();
+    caller.whenComplete((response, error) -> reservation.close());
     if (!client.mayRepeat()) {
       body = CompletableFuture.completedFuture(RequestBodies.Prepared.replayable(request.bodyPublisher()));
     } else if (request.bodyPublisher().isEmpty() || RequestBodies.isReplayable(request.bodyPublisher().get())) {
-      body = RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes());
+      body = RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes(), reservation);
     } else {
-      body = CompletableFuture.supplyAsync(() -> RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes()), bufferExecutor)
+      body = CompletableFuture.supplyAsync(
+              () -> RequestBodies.prepare(request.bodyPublisher(), client.maxReplayBytes(), reservation), bufferExecutor)
           .thenCompose(prepared -> prepared);
     }
     running = body;
@@ -93,11 +104,11 @@ final class HttpCall<T> {
   private CompletableFuture<HttpResponse<T>> run(RequestBodies.Prepared body) {
     HttpRequest ready = withBody(request, body.publisher());
     if (!body.replayable()) {
-      client.bodyNotReplayable(new BodyNotReplayableEvent(method, redactedUri, body.bytesRead(), client.maxReplayBytes()));
+      client.bodyNotReplayable(new BodyNotReplayableEvent(method, redactedUri, body.bytesRead(), body.limit()));
     }
     ResilientHttpClient.Mode mode = !body.replayable() ? client.single() : retrySafe ? client.safeMode() : client.unsafeMode();
     OutcomeHandler<HttpResponse<T>> outcomes = OutcomeHandler.<HttpResponse<T>>builder()
-        .classifier(new HttpClassifier<>(client.retryableStatuses(), retrySafe))
+        .classifier(new HttpClassifier<>(client.retryableStatuses(), retrySafe, keyInUse::contains))
         .serverHint(HttpServerHints.reader(client.wallClock()))
         .onDiscard(DiscardedResponses::release)
         .resultSummary(response -> "HTTP " + response.statusCode())
@@ -116,10 +127,18 @@ final class HttpCall<T> {
             .build();
     // A response this attempt may not hand to the caller is held (and drained) rather than streamed.
     boolean mayBeDiscarded = mode.repeats() && retrySafe && (mode.hedging() || attempt < mode.maxAttempts());
-    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler
-        : info -> client.retryableStatuses().isRetryable(info.statusCode())
-            ? new HeldBody<>(info, handler, client.maxDrainBytes())
-            : handler.apply(info);
+    java.util.concurrent.atomic.AtomicReference<HeldBody<T>> probe = new java.util.concurrent.atomic.AtomicReference<>();
+    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler : info -> {
+      if (client.retryableStatuses().isRetryable(info.statusCode())) {
+        return new HeldBody<>(info, handler, client.maxDrainBytes());
+      }
+      if (mayBeKeyInUse(info)) {
+        HeldBody<T> held = new HeldBody<>(info, handler, KeyInUse.MAX_BODY_BYTES);
+        probe.set(held);
+        return held;
+      }
+      return handler.apply(info);
+    };
     long started = client.clock().nanoTime();
     CompletableFuture<HttpResponse<T>> exchange = pushPromises == null
         ? client.delegate().sendAsync(sent, attemptHandler)
@@ -133,6 +152,10 @@ final class HttpCall<T> {
         LOG.log(Level.DEBUG, AttemptLog.line(sent, attempt, response, failure, client.clock().nanoTime() - started));
       }
       if (failure == null) {
+        HeldBody<T> held = probe.get();
+        if (held != null && KeyInUse.isKeyInUse(held.heldBytes())) {
+          keyInUse.add(response);
+        }
         if (!outcome.complete(response)) {
           DiscardedResponses.release(response);
         }
@@ -148,6 +171,19 @@ final class HttpCall<T> {
     return outcome;
   }
 
+  /**
+   * Whether a response head may be {@link KeyInUse}'s answer: only then is its body held (at most
+   * {@link KeyInUse#MAX_BODY_BYTES}, declared up front) to look for the problem type.
+   */
+  private boolean mayBeKeyInUse(HttpResponse.ResponseInfo info) {
+    if (!KeyInUse.isCandidate(info.statusCode(), info.headers().firstValue("Content-Type").orElse(null), carriesKey)) {
+      return false;
+    }
+    // Without a declared length the body could be anything; the caller gets it as it streams.
+    long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+    return length >= 0 && length <= KeyInUse.MAX_BODY_BYTES;
+  }
+
   /** Explains, in the exception itself, why a failure that might have been retried was not. */
   private Throwable attemptFailure(Throwable failure, RequestBodies.Prepared body) {
     // Without retries nothing is ever re-sent, so there is nothing to explain.
@@ -155,7 +191,7 @@ final class HttpCall<T> {
       return failure;
     }
     if (!body.replayable()) {
-      return NotRetriedException.bodyNotReplayable(method, redactedUri, body.bytesRead(), client.maxReplayBytes(), failure);
+      return NotRetriedException.bodyNotReplayable(method, redactedUri, body.bytesRead(), body.limit(), failure);
     }
     if (!retrySafe && !NeverSent.isNeverSent(failure)) {
       return NotRetriedException.mayHaveBeenProcessed(method, redactedUri, failure);

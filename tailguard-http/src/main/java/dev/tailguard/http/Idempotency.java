@@ -1,7 +1,6 @@
 package dev.tailguard.http;
 
 import java.net.http.HttpRequest;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -29,9 +28,13 @@ public final class Idempotency {
 
   private Idempotency() {}
 
-  /** Whether the method is idempotent by definition (RFC 9110 §9.2.2). */
+  /**
+   * Whether the method is idempotent by definition (RFC 9110 §9.2.2). Method names are
+   * case-sensitive (RFC 9110 §9.1): {@code delete} or {@code get} is an unknown method, not DELETE
+   * or GET, and is not idempotent.
+   */
   public static boolean isIdempotentMethod(String method) {
-    return IDEMPOTENT_METHODS.contains(Objects.requireNonNull(method, "method").toUpperCase(Locale.ROOT));
+    return IDEMPOTENT_METHODS.contains(Objects.requireNonNull(method, "method"));
   }
 
   /** Whether the request may be sent more than once: an idempotent method, or a keyed request. */
@@ -51,7 +54,7 @@ public final class Idempotency {
    */
   public static HttpRequest withKey(HttpRequest request) {
     Objects.requireNonNull(request, "request");
-    boolean needsKey = KEYED_METHODS.contains(request.method().toUpperCase(Locale.ROOT))
+    boolean needsKey = KEYED_METHODS.contains(request.method())
         && request.headers().firstValue(HEADER).isEmpty();
     if (!needsKey) {
       return request;

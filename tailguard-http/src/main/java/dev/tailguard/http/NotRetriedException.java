@@ -35,14 +35,14 @@ public final class NotRetriedException extends IOException {
     return new NotRetriedException(Reason.MAY_HAVE_BEEN_PROCESSED,
         method + " " + redactedUri + " failed after the request was sent, so it may have been processed; "
             + "not retried because " + method + " is not safe to send twice without an Idempotency-Key "
-            + "(set the header or enable autoIdempotencyKey): " + cause,
+            + "(set the header, or build the client with serverHonoursIdempotencyKey(true) if the server de-duplicates by it): " + cause,
         cause);
   }
 
   /** The request's one-shot body could not be re-sent. {@code bytesRead} may be -1 when unknown. */
   public static NotRetriedException bodyNotReplayable(String method, String redactedUri, long bytesRead, long cap, Throwable cause) {
     return new NotRetriedException(Reason.BODY_NOT_REPLAYABLE,
-        method + " " + redactedUri + " failed and was not retried: its request body is a one-shot stream larger than the "
+        method + " " + redactedUri + " failed and was not retried: its request body is a one-shot stream that did not fit the "
             + cap + "-byte replay cap (" + bytesRead + " bytes read before the cap): " + cause,
         cause);
   }

@@ -30,10 +30,14 @@ final class RequestBodies {
 
   private RequestBodies() {}
 
-  /** A body ready for the attempts: either replayable, or one-shot with the bytes read so far. */
-  record Prepared(Optional<BodyPublisher> publisher, boolean replayable, long bytesRead) {
+  /**
+   * A body ready for the attempts: either replayable, or one-shot with the bytes read so far and
+   * the limit it did not fit ({@code maxReplayBytes}, or the client's shared {@code
+   * maxReplayBytesInFlight}).
+   */
+  record Prepared(Optional<BodyPublisher> publisher, boolean replayable, long bytesRead, long limit) {
     static Prepared replayable(Optional<BodyPublisher> publisher) {
-      return new Prepared(publisher, true, -1);
+      return new Prepared(publisher, true, -1, -1);
     }
   }
 
@@ -44,18 +48,20 @@ final class RequestBodies {
 
   /**
    * Prepares the body: replayable publishers as they are; others buffered up to {@code cap}
-   * bytes. The future completes once the body is read, the cap is passed, or the publisher fails.
+   * bytes, every buffered byte reserved in {@code reservation} (the client's shared budget). The
+   * future completes once the body is read, the cap or the budget is passed, or the publisher
+   * fails.
    */
-  static CompletableFuture<Prepared> prepare(Optional<BodyPublisher> body, long cap) {
+  static CompletableFuture<Prepared> prepare(Optional<BodyPublisher> body, long cap, ReplayBudget.Reservation reservation) {
     if (body.isEmpty() || isReplayable(body.get())) {
       return CompletableFuture.completedFuture(Prepared.replayable(body));
     }
     BodyPublisher publisher = body.get();
     // A declared length over the cap: reading any of it would only waste memory.
     if (publisher.contentLength() > cap) {
-      return CompletableFuture.completedFuture(new Prepared(body, false, 0));
+      return CompletableFuture.completedFuture(new Prepared(body, false, 0, cap));
     }
-    Buffering buffering = new Buffering(cap);
+    Buffering buffering = new Buffering(cap, reservation);
     publisher.subscribe(buffering);
     return buffering.done;
   }
@@ -63,14 +69,16 @@ final class RequestBodies {
   /** Reads a publisher one item at a time until it ends or passes the cap. */
   private static final class Buffering implements Flow.Subscriber<ByteBuffer> {
     private final long cap;
+    private final ReplayBudget.Reservation reservation;
     private final CompletableFuture<Prepared> done = new CompletableFuture<>();
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private Flow.Subscription subscription;
     /** Set once the cap is passed; from then on the upstream's signals go to it. */
     private volatile OneShotRemainder remainder;
 
-    Buffering(long cap) {
+    Buffering(long cap, ReplayBudget.Reservation reservation) {
       this.cap = cap;
+      this.reservation = reservation;
     }
 
     @Override
@@ -89,10 +97,12 @@ final class RequestBodies {
       byte[] copy = new byte[item.remaining()];
       item.get(copy);
       bytes.writeBytes(copy);
-      if (bytes.size() > cap) {
+      boolean overCap = bytes.size() > cap;
+      // The client's other calls already hold the shared budget: send this body once.
+      if (overCap || !reservation.tryAdd(copy.length)) {
         rest = new OneShotRemainder(ByteBuffer.wrap(bytes.toByteArray()), subscription);
         remainder = rest;
-        done.complete(new Prepared(Optional.of(rest), false, bytes.size()));
+        done.complete(new Prepared(Optional.of(rest), false, bytes.size(), overCap ? cap : reservation.limit()));
         return;
       }
       subscription.request(1);

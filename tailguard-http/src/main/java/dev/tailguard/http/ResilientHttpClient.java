@@ -51,10 +51,11 @@ import javax.net.ssl.SSLParameters;
  *
  * <ul>
  *   <li>GET, HEAD, OPTIONS, PUT, DELETE and TRACE may be retried and hedged; POST and PATCH only
- *       with an {@code Idempotency-Key} header, or through {@link #sendIdempotent}.
- *   <li>With {@link Builder#autoIdempotencyKey} (on by default when retries or hedges are
- *       enabled) every POST and PATCH without a key gets a random one, the same on every attempt;
- *       a key the caller set is never replaced.
+ *       with the caller's own {@code Idempotency-Key} header, through {@link #sendIdempotent}, or
+ *       when the client was built with {@link Builder#serverHonoursIdempotencyKey}{@code (true)}.
+ *   <li>With {@link Builder#serverHonoursIdempotencyKey}{@code (true)} (default {@code false})
+ *       every POST and PATCH without a key gets a random one, the same on every attempt; a key the
+ *       caller set is never replaced.
  *   <li>A failure before the request left the client (connection refused, connect timeout) is
  *       retried for every method. A failure after it may have reached the server is retried only
  *       for the requests above; for the rest the caller gets a {@link NotRetriedException} whose
@@ -71,23 +72,36 @@ import javax.net.ssl.SSLParameters;
  *   <li>String, byte-array, file and empty request bodies are re-sent as they are. Other
  *       publishers ({@code ofInputStream}, {@code fromPublisher}, ...) are read into memory up to
  *       {@link Builder#maxReplayBytes} (default 1 MiB) so that no attempt sends an empty or
- *       truncated body; a larger body is sent once, the call is not retried, and a {@link
- *       BodyNotReplayableEvent} is reported.
+ *       truncated body; a larger body, or one that does not fit in what is left of the client's
+ *       {@link Builder#maxReplayBytesInFlight} (default 32 MiB, shared by all calls), is sent
+ *       once, the call is not retried, and a {@link BodyNotReplayableEvent} is reported.
  *   <li>Every response not handed to the caller (a retried 503, a hedge that lost, a late
  *       arrival) is released: a retryable response is read up to {@link Builder#maxDrainBytes}
  *       (default 64 KiB) so its connection can be reused, streaming bodies are closed, and losers
  *       still in flight are cancelled, which aborts their exchange.
  * </ul>
  *
+ * <h2>Key in use</h2>
+ *
+ * For a request carrying an {@code Idempotency-Key}, a 409 {@code application/problem+json}
+ * answer of type {@value KeyInUse#PROBLEM_TYPE} with a declared length of at most {@value
+ * KeyInUse#MAX_BODY_BYTES} bytes (Tailguard's idempotency filter, while an earlier attempt with
+ * the key still runs) is retryable: the next attempt or hedge waits its {@code Retry-After}. Other
+ * 409s are returned.
+ *
+ * <h2>What the timeout and the hedge delay cover</h2>
+ *
+ * An attempt lasts until its {@code sendAsync} future completes: for buffering body handlers
+ * ({@code ofString}, {@code ofByteArray}, ...) until the last byte of the body, for streaming ones
+ * ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) until the headers.
+ *
  * <h2>The JDK client's own retries</h2>
  *
- * {@code java.net.http.HttpClient} (JDK 17 to 25) itself re-sends a request once per {@code
- * send}: after a {@code ConnectException}, for every method (turn off with {@code
- * -Djdk.httpclient.disableRetryConnect=true}), and after a pooled connection turned out to be
- * closed by the server, for GET and HEAD only (all methods with {@code
- * -Djdk.httpclient.enableAllMethodRetry}). These retries happen inside each Tailguard attempt, so
- * a call under {@code maxAttempts(3)} can open up to six connections to a server that refuses
- * them. They are immediate and do not ask the budget.
+ * {@code java.net.http.HttpClient} (measured on JDK 17 and 25) itself sends a GET or HEAD a
+ * second time inside each {@code send} when the server resets the connection after reading it,
+ * even on a fresh HTTP/1.1 connection, so under {@code maxAttempts(3)} such a server receives 6
+ * GETs; it does not re-send a POST, PUT, DELETE or OPTIONS. These re-sends are immediate and do
+ * not ask the budget.
  *
  * <h2>Machines with one or two CPUs</h2>
  *
@@ -120,8 +134,9 @@ public final class ResilientHttpClient extends HttpClient {
 
   private final HttpClient delegate;
   private final HttpStatusPolicy retryableStatuses;
-  private final boolean autoIdempotencyKey;
+  private final boolean serverHonoursIdempotencyKey;
   private final long maxReplayBytes;
+  private final ReplayBudget replayBudget;
   private final long maxDrainBytes;
   private final String attemptCountHeader;
   private final java.time.Clock wallClock;
@@ -135,6 +150,7 @@ public final class ResilientHttpClient extends HttpClient {
     this.delegate = b.client != null ? b.client : HttpClient.newHttpClient();
     this.retryableStatuses = b.retryableStatuses;
     this.maxReplayBytes = b.maxReplayBytes;
+    this.replayBudget = new ReplayBudget(b.maxReplayBytesInFlight);
     this.maxDrainBytes = b.maxDrainBytes;
     this.attemptCountHeader = b.attemptCountHeader;
     this.wallClock = b.wallClock;
@@ -156,7 +172,7 @@ public final class ResilientHttpClient extends HttpClient {
       this.safe = single;
       this.unsafe = single;
     }
-    this.autoIdempotencyKey = b.autoIdempotencyKey != null ? b.autoIdempotencyKey : safe.repeats();
+    this.serverHonoursIdempotencyKey = b.serverHonoursIdempotencyKey;
   }
 
   /** Starts a builder: no retries, no hedging, the default {@code HttpClient}. */
@@ -276,12 +292,22 @@ public final class ResilientHttpClient extends HttpClient {
     return safe.repeats();
   }
 
-  boolean autoIdempotencyKey() {
-    return autoIdempotencyKey;
+  /** Whether POST and PATCH without a key get one: only when the caller said the server honours it. */
+  boolean addsIdempotencyKey() {
+    return serverHonoursIdempotencyKey && safe.repeats();
   }
 
   long maxReplayBytes() {
     return maxReplayBytes;
+  }
+
+  ReplayBudget replayBudget() {
+    return replayBudget;
+  }
+
+  /** Bytes of one-shot bodies held for replay right now, by all calls (for tests). */
+  long replayBytesInFlight() {
+    return replayBudget.inUse();
   }
 
   long maxDrainBytes() {
@@ -393,7 +419,8 @@ public final class ResilientHttpClient extends HttpClient {
   @Override
   public String toString() {
     return "ResilientHttpClient{" + safe.pipeline() + ", statuses=" + retryableStatuses
-        + ", autoIdempotencyKey=" + autoIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes + "}";
+        + ", serverHonoursIdempotencyKey=" + serverHonoursIdempotencyKey + ", maxReplayBytes=" + maxReplayBytes
+        + ", maxReplayBytesInFlight=" + replayBudget.limit() + "}";
   }
 
   /**
@@ -403,8 +430,9 @@ public final class ResilientHttpClient extends HttpClient {
   public static final class Builder extends AdapterBuilder<Builder> {
     private HttpClient client;
     private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
-    private Boolean autoIdempotencyKey;
+    private boolean serverHonoursIdempotencyKey;
     private long maxReplayBytes = 1 << 20;
+    private long maxReplayBytesInFlight = 32L << 20;
     private long maxDrainBytes = 64 << 10;
     private String attemptCountHeader;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
@@ -441,12 +469,27 @@ public final class ResilientHttpClient extends HttpClient {
     }
 
     /**
-     * Whether POST and PATCH without an {@code Idempotency-Key} get a random one, reused on every
-     * attempt. Default: on when retries or hedges are enabled.
+     * Says that the server de-duplicates requests by their {@code Idempotency-Key} (as Tailguard's
+     * {@code IdempotencyFilter}, Stripe and the IETF draft do). Then every POST and PATCH without
+     * a key gets a random one, the same on every attempt and hedge, and is retried and hedged like
+     * a GET. Default {@code false}: a POST or PATCH without the caller's own key is sent once and
+     * re-sent only when it provably never left the client, because a server that ignores the key
+     * would execute it twice.
      */
-    public Builder autoIdempotencyKey(boolean enabled) {
-      this.autoIdempotencyKey = enabled;
+    public Builder serverHonoursIdempotencyKey(boolean honoured) {
+      this.serverHonoursIdempotencyKey = honoured;
       return this;
+    }
+
+    /**
+     * The former name of {@link #serverHonoursIdempotencyKey}; same meaning, same default
+     * ({@code false}).
+     *
+     * @deprecated use {@link #serverHonoursIdempotencyKey}, which says what the caller vouches for
+     */
+    @Deprecated
+    public Builder autoIdempotencyKey(boolean enabled) {
+      return serverHonoursIdempotencyKey(enabled);
     }
 
     /**
@@ -460,6 +503,23 @@ public final class ResilientHttpClient extends HttpClient {
         throw new IllegalArgumentException("maxReplayBytes must be >= 0: " + bytes);
       }
       this.maxReplayBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How many bytes of one-shot request bodies this client holds in memory for replay at once,
+     * over all its calls. A body that does not fit is sent once and not retried, exactly as one
+     * over {@link #maxReplayBytes}, and a {@link BodyNotReplayableEvent} is reported whose {@code
+     * cap} is this limit. A call's bytes are given back when it ends. String, byte-array, file and
+     * empty bodies are never buffered and do not count. Default 32 MiB.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxReplayBytesInFlight(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maxReplayBytesInFlight must be >= 0: " + bytes);
+      }
+      this.maxReplayBytesInFlight = bytes;
       return this;
     }
 

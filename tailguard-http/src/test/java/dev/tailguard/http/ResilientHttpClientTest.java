@@ -149,7 +149,7 @@ class ResilientHttpClientTest {
   @Test
   void postWithoutKey_resetAfterItWasSent_isNotRetriedAndSaysItMayHaveBeenProcessed() throws Exception {
     try (RawHttpServer server = new RawHttpServer(RawHttpServer.Action.RESET_AFTER_REQUEST, RawHttpServer.Action.OK)) {
-      ResilientHttpClient client = retrying(3).autoIdempotencyKey(false).build();
+      ResilientHttpClient client = retrying(3).build();
       HttpRequest post = HttpRequest.newBuilder(server.uri("/charge")).POST(BodyPublishers.ofString("amount=10")).build();
 
       assertThatThrownBy(() -> client.send(post, BodyHandlers.ofString()))
@@ -161,10 +161,10 @@ class ResilientHttpClientTest {
   }
 
   @Test
-  void postWithAutoIdempotencyKey_isRetriedWithTheSameKeyEveryTime() throws Exception {
+  void postToAServerThatHonoursKeys_isRetriedWithTheSameAutomaticKeyEveryTime() throws Exception {
     try (RawHttpServer server = new RawHttpServer(
         RawHttpServer.Action.RESET_AFTER_REQUEST, RawHttpServer.Action.RESET_AFTER_REQUEST, RawHttpServer.Action.OK)) {
-      ResilientHttpClient client = retrying(3).build();
+      ResilientHttpClient client = retrying(3).serverHonoursIdempotencyKey(true).build();
       HttpRequest post = HttpRequest.newBuilder(server.uri("/charge")).POST(BodyPublishers.ofString("amount=10")).build();
 
       HttpResponse<String> response = completeWithFakeTime(client.sendAsync(post, BodyHandlers.ofString()), new CopyOnWriteArrayList<>());
@@ -194,7 +194,7 @@ class ResilientHttpClientTest {
   @Test
   void retryableStatusOnAPostWithoutKey_isReturnedNotRetried() throws Exception {
     try (LoopbackHttpServer server = new LoopbackHttpServer(status(503, "busy"), status(200, "ok"))) {
-      HttpResponse<String> response = retrying(3).autoIdempotencyKey(false).build()
+      HttpResponse<String> response = retrying(3).build()
           .post(server.uri("/charge"), "text/plain", "x".getBytes(StandardCharsets.UTF_8));
 
       assertThat(response.statusCode()).isEqualTo(503);
@@ -210,7 +210,7 @@ class ResilientHttpClientTest {
     }
     AtomicInteger attempts = new AtomicInteger();
     ResilientHttpClient client = ResilientHttpClient.builder().client(jdk).clock(clock).scheduler(clock)
-        .autoIdempotencyKey(false)
+        
         .retry(RetryPolicy.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(100)))
             .onAttempt(event -> attempts.incrementAndGet()).build())
         .build();

@@ -19,14 +19,21 @@ public final class TailguardOkHttp {
 
   /**
    * Returns a client that shares {@code base}'s pool and dispatcher, with {@code interceptor}
-   * added first and OkHttp's own silent re-sending after connection failures turned off (it
-   * re-sends POSTs, square/okhttp #2394; Tailguard decides instead).
+   * added first. Each attempt is a separate call on a client derived from {@code base} with
+   * {@code retryOnConnectionFailure} off (it re-sends POSTs, square/okhttp #2394) and a network
+   * interceptor that keeps OkHttp's follow-up logic from re-sending after a {@code 503} with
+   * {@code Retry-After: 0}; requests that are not safe to send twice also follow no redirects and
+   * answer no authentication challenge. So every request Tailguard sends reaches the network once,
+   * and Tailguard alone decides whether to send it again. {@code base}'s application interceptors
+   * run once per attempt.
+   *
+   * @throws NullPointerException if an argument is null
    */
   public static OkHttpClient wrap(OkHttpClient base, TailguardInterceptor interceptor) {
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(interceptor, "interceptor");
     OkHttpClient.Builder builder = base.newBuilder().retryOnConnectionFailure(false);
-    builder.interceptors().add(0, interceptor);
+    builder.interceptors().add(0, interceptor.boundTo(base));
     return builder.build();
   }
 
@@ -37,7 +44,6 @@ public final class TailguardOkHttp {
 
   /** {@link #wrap} with an interceptor that hedges under {@code policy}, attempts on {@code base}. */
   public static OkHttpClient hedging(OkHttpClient base, HedgePolicy policy) {
-    OkHttpClient attempts = base.newBuilder().retryOnConnectionFailure(false).build();
-    return wrap(base, TailguardInterceptor.builder().hedge(policy, attempts).build());
+    return wrap(base, TailguardInterceptor.builder().hedge(policy).build());
   }
 }

@@ -80,12 +80,12 @@ class TailguardInterceptorTest {
   }
 
   @Test
-  void serviceUnavailableTwiceThenOk_waitsExactlyTheRetryAfterSeconds() throws IOException {
+  void serviceUnavailableTwiceThenOk_waitsExactlyTheRetryAfterSeconds() throws Exception {
     server.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", "7").setBody("busy"));
     server.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", "3").setBody("busy"));
     server.enqueue(new MockResponse().setBody("done"));
 
-    try (Response response = retrying(3).newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> retrying(3).newCall(get(server)).execute())) {
       assertThat(response.code()).isEqualTo(200);
       assertThat(response.body().string()).isEqualTo("done");
     }
@@ -94,7 +94,7 @@ class TailguardInterceptorTest {
   }
 
   @Test
-  void retryAfterAsAnHttpDate_isReadAgainstTheWallClock() throws IOException {
+  void retryAfterAsAnHttpDate_isReadAgainstTheWallClock() throws Exception {
     Instant now = Instant.parse("2026-11-22T10:00:00Z");
     server.enqueue(new MockResponse().setResponseCode(429)
         .setHeader("Retry-After", DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC).format(now.plusSeconds(20))));
@@ -102,7 +102,7 @@ class TailguardInterceptorTest {
     OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder().clock(clock).scheduler(clock)
         .wallClock(java.time.Clock.fixed(now, ZoneOffset.UTC)).retry(policy(2).build()).build());
 
-    try (Response response = client.newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get(server)).execute())) {
       assertThat(response.code()).isEqualTo(200);
     }
     assertThat(waits).containsExactly(Duration.ofSeconds(20));
@@ -122,7 +122,7 @@ class TailguardInterceptorTest {
     }
     Request post = new Request.Builder().url(server.url("/charge")).post(RequestBody.create("amount=10", TEXT)).build();
 
-    assertThatThrownBy(() -> client.newCall(post).execute())
+    assertThatThrownBy(() -> FakeTimeDriver.drive(clock, () -> client.newCall(post).execute()))
         .isInstanceOf(NotRetriedException.class)
         .hasMessageContaining("may have been processed");
     assertThat(server.getRequestCount()).as("neither Tailguard nor OkHttp re-sent the POST").isEqualTo(2);
@@ -134,8 +134,10 @@ class TailguardInterceptorTest {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
     server.enqueue(new MockResponse().setResponseCode(201).setBody("charged once"));
     Request post = new Request.Builder().url(server.url("/charge")).post(RequestBody.create("amount=10", TEXT)).build();
+    OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder().clock(clock).scheduler(clock)
+        .serverHonoursIdempotencyKey(true).retry(policy(3).build()).build());
 
-    try (Response response = retrying(3).newCall(post).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(post).execute())) {
       assertThat(response.code()).isEqualTo(201);
     }
     List<String> keys = new ArrayList<>();
@@ -177,7 +179,7 @@ class TailguardInterceptorTest {
     RetryPolicy afterTheServerMovedOn = policy(2).onRetry(event -> Eventually.holds(() -> dispatched.get() >= 1, Duration.ofSeconds(5))).build();
     OkHttpClient client = TailguardOkHttp.wrap(base, TailguardInterceptor.builder().clock(clock).scheduler(clock).retry(afterTheServerMovedOn).build());
 
-    try (Response response = client.newCall(put).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(put).execute())) {
       assertThat(response.body().string()).isEqualTo("stored");
     }
     server.takeRequest(5, TimeUnit.SECONDS);
@@ -185,13 +187,13 @@ class TailguardInterceptorTest {
   }
 
   @Test
-  void slowFirstBytePastTheReadTimeout_isRetried() throws IOException {
+  void slowFirstBytePastTheReadTimeout_isRetried() throws Exception {
     server.enqueue(new MockResponse().setBody("late").setHeadersDelay(2, TimeUnit.SECONDS));
     server.enqueue(new MockResponse().setBody("quick"));
     OkHttpClient impatient = TailguardOkHttp.wrap(base.newBuilder().readTimeout(Duration.ofMillis(200)).build(),
         TailguardInterceptor.builder().clock(clock).scheduler(clock).retry(policy(2).build()).build());
 
-    try (Response response = impatient.newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> impatient.newCall(get(server)).execute())) {
       assertThat(response.body().string()).isEqualTo("quick");
     }
     assertThat(server.getRequestCount()).isEqualTo(2);
@@ -223,7 +225,7 @@ class TailguardInterceptorTest {
     OkHttpClient client = TailguardOkHttp.wrap(onePool, TailguardInterceptor.builder().clock(clock).scheduler(clock)
         .retry(policy(6).build()).build());
 
-    try (Response response = client.newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get(server)).execute())) {
       assertThat(response.body().string()).isEqualTo("finally");
     }
     for (int i = 0; i < 6; i++) {
@@ -245,7 +247,7 @@ class TailguardInterceptorTest {
     server.enqueue(new MockResponse().setBody("fast"));
     OkHttpClient client = TailguardOkHttp.hedging(observed, HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(50))).build());
 
-    try (Response response = client.newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get(server)).execute())) {
       assertThat(response.body().string()).isEqualTo("fast");
     }
     Eventually.holds(() -> !failedCalls.isEmpty(), Duration.ofSeconds(10));
@@ -313,18 +315,18 @@ class TailguardInterceptorTest {
     };
     Request put = new Request.Builder().url(server.url("/upload")).put(oneShot).build();
 
-    assertThatThrownBy(() -> retrying(3).newCall(put).execute())
+    assertThatThrownBy(() -> FakeTimeDriver.drive(clock, () -> retrying(3).newCall(put).execute()))
         .isInstanceOf(NotRetriedException.class)
         .satisfies(e -> assertThat(((NotRetriedException) e).reason()).isEqualTo(NotRetriedException.Reason.BODY_NOT_REPLAYABLE));
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
   @Test
-  void clientErrorsAreReturnedNotRetried() throws IOException {
+  void clientErrorsAreReturnedNotRetried() throws Exception {
     server.enqueue(new MockResponse().setResponseCode(404));
     server.enqueue(new MockResponse().setBody("unexpected"));
 
-    try (Response response = retrying(3).newCall(get(server)).execute()) {
+    try (Response response = FakeTimeDriver.drive(clock, () -> retrying(3).newCall(get(server)).execute())) {
       assertThat(response.code()).isEqualTo(404);
     }
     assertThat(server.getRequestCount()).isEqualTo(1);

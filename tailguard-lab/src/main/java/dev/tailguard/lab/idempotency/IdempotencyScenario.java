@@ -143,7 +143,7 @@ public final class IdempotencyScenario {
           .client(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build())
           .retry(RetryPolicy.builder().maxAttempts(MAX_ATTEMPTS)
               .backoff(Backoff.exponential(Duration.ofMillis(1), Duration.ofMillis(20))).build())
-          .autoIdempotencyKey(source != null)
+          .serverHonoursIdempotencyKey(source != null)
           .build();
       AtomicInteger next = new AtomicInteger();
       List<Thread> callers = new ArrayList<>();

@@ -1,0 +1,494 @@
+package dev.tailguard.okhttp;
+
+import static dev.tailguard.okhttp.ConformanceServer.Reply.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tailguard.AdapterBuilder;
+import dev.tailguard.Backoff;
+import dev.tailguard.HedgeDelay;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.http.NotRetriedException;
+import dev.tailguard.http.ResilientHttpClient;
+import dev.tailguard.http.TailguardHttpException;
+import dev.tailguard.okhttp.ConformanceServer.Received;
+import dev.tailguard.okhttp.ConformanceServer.Reply;
+import dev.tailguard.testing.Eventually;
+import dev.tailguard.testing.FakeClock;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The README's "Both follow the same rules" list, run against both adapters on both protocols:
+ * {@link ResilientHttpClient} over HTTP/1.1 and h2c, OkHttp over HTTP/1.1 and h2c with prior
+ * knowledge, all against one Jetty server on 127.0.0.1. What the server received is the oracle for
+ * every "sent once / sent N times" rule. After each scenario nothing may be left open: no OkHttp
+ * response whose body was neither ended nor failed, no JDK body neither completed nor failed, no exchange still
+ * running on the server, no Tailguard timer pending.
+ *
+ * <p>{@code -Dtailguard.conformance.hedgedCalls=N} sets how many hedged calls the leak run makes
+ * per transport (default 200).
+ */
+@Timeout(180)
+class HttpConformanceTest {
+  enum Transport {
+    JDK_HTTP_1_1, JDK_H2C, OKHTTP_HTTP_1_1, OKHTTP_H2C;
+
+    boolean jdk() {
+      return this == JDK_HTTP_1_1 || this == JDK_H2C;
+    }
+  }
+
+  /** An answer as the caller saw it, whichever adapter. */
+  record Answer(int status, String body, String retryAfter) {}
+
+  /** One adapter under test, built with the scenario's policy. */
+  interface Caller {
+    Answer send(String method, String path, String body, Map<String, String> headers) throws Exception;
+  }
+
+  private final FakeClock clock = new FakeClock();
+  private final List<Duration> waits = new CopyOnWriteArrayList<>();
+  private final OkHttpSendsOnlyWhatTailguardAllowsTest.CallCounter okCalls = new OkHttpSendsOnlyWhatTailguardAllowsTest.CallCounter();
+  private final AtomicInteger jdkBodiesOpened = new AtomicInteger();
+  private final AtomicInteger jdkBodiesEnded = new AtomicInteger();
+  private ConformanceServer server;
+  private OkHttpClient okBase;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new ConformanceServer();
+  }
+
+  @AfterEach
+  void nothingLeftOpen() throws Exception {
+    try {
+      Eventually.holds(() -> server.inFlight.get() == 0, Duration.ofSeconds(10));
+      // Responses opened (headers arrived) and closed (body ended or failed). Not "every call
+      // ended": over h2c OkHttp reports no end for a few calls cancelled mid-stream (about 1 in
+      // 500 hedged calls here) although their responses were closed.
+      Eventually.holds(() -> okCalls.responsesOpen.isEmpty(), Duration.ofSeconds(10));
+      Eventually.holds(() -> jdkBodiesOpened.get() == jdkBodiesEnded.get(), Duration.ofSeconds(10));
+      clock.assertNoPendingTasks();
+    } finally {
+      if (okBase != null) {
+        okBase.connectionPool().evictAll();
+      }
+      server.close();
+    }
+  }
+
+  private RetryPolicy.Builder retry(int attempts) {
+    return RetryPolicy.builder().maxAttempts(attempts).backoff(Backoff.fixed(Duration.ofMillis(100))).onRetry(event -> waits.add(event.delay()));
+  }
+
+  /** A scenario's policy: a retry or a hedge, on fake time or not, and the two HTTP-specific settings. */
+  record Setup(RetryPolicy retry, HedgePolicy hedge, boolean fakeTime, boolean honoursKeys, String attemptHeader) {
+    Setup honouringKeys() {
+      return new Setup(retry, hedge, fakeTime, true, attemptHeader);
+    }
+
+    Setup withAttemptHeader(String name) {
+      return new Setup(retry, hedge, fakeTime, honoursKeys, name);
+    }
+  }
+
+  private static Setup retrying(RetryPolicy policy) {
+    return new Setup(policy, null, true, false, null);
+  }
+
+  private static Setup hedging(HedgePolicy policy, boolean fakeTime) {
+    return new Setup(null, policy, fakeTime, false, null);
+  }
+
+  private <B extends AdapterBuilder<B>> void common(B builder, Setup setup) {
+    if (setup.fakeTime()) {
+      builder.clock(clock).scheduler(clock);
+    }
+    if (setup.retry() != null) {
+      builder.retry(setup.retry());
+    }
+  }
+
+  private Caller caller(Transport transport, Setup setup) {
+    if (transport.jdk()) {
+      HttpClient jdk = HttpClient.newBuilder().version(transport == Transport.JDK_H2C ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5)).build();
+      ResilientHttpClient.Builder builder = ResilientHttpClient.builder().client(jdk).serverHonoursIdempotencyKey(setup.honoursKeys());
+      if (setup.attemptHeader() != null) {
+        builder.attemptCountHeader(setup.attemptHeader());
+      }
+      common(builder, setup);
+      if (setup.hedge() != null) {
+        builder.hedge(setup.hedge());
+      }
+      ResilientHttpClient client = builder.build();
+      return (method, path, body, headers) -> {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.url(path))).timeout(Duration.ofSeconds(10))
+            .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        HttpResponse<String> response = client.send(request.build(), countedStrings());
+        return new Answer(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
+      };
+    }
+    okBase = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(10)).eventListener(okCalls)
+        .protocols(transport == Transport.OKHTTP_H2C ? List.of(Protocol.H2_PRIOR_KNOWLEDGE) : List.of(Protocol.HTTP_1_1)).build();
+    TailguardInterceptor.Builder builder = TailguardInterceptor.builder().serverHonoursIdempotencyKey(setup.honoursKeys());
+    if (setup.attemptHeader() != null) {
+      builder.attemptCountHeader(setup.attemptHeader());
+    }
+    common(builder, setup);
+    if (setup.hedge() != null) {
+      builder.hedge(setup.hedge());
+    }
+    OkHttpClient client = TailguardOkHttp.wrap(okBase, builder.build());
+    return (method, path, body, headers) -> {
+      okhttp3.Request.Builder request = new okhttp3.Request.Builder().url(server.url(path))
+          .method(method, body == null ? null : RequestBody.create(body, null));
+      headers.forEach(request::header);
+      try (Response response = client.newCall(request.build()).execute()) {
+        return new Answer(response.code(), response.body().string(), response.header("Retry-After"));
+      }
+    };
+  }
+
+  /** ofString, counting bodies the JDK handed us and bodies that ended (completed or failed). */
+  private BodyHandler<String> countedStrings() {
+    return info -> {
+      jdkBodiesOpened.incrementAndGet();
+      BodySubscriber<String> strings = BodyHandlers.ofString().apply(info);
+      return new BodySubscriber<>() {
+        @Override public CompletionStage<String> getBody() {
+          return strings.getBody();
+        }
+
+        @Override public void onSubscribe(Flow.Subscription subscription) {
+          strings.onSubscribe(subscription);
+        }
+
+        @Override public void onNext(List<ByteBuffer> item) {
+          strings.onNext(item);
+        }
+
+        @Override public void onError(Throwable throwable) {
+          jdkBodiesEnded.incrementAndGet();
+          strings.onError(throwable);
+        }
+
+        @Override public void onComplete() {
+          jdkBodiesEnded.incrementAndGet();
+          strings.onComplete();
+        }
+      };
+    };
+  }
+
+  /** Runs a call on fake time: backoffs and hints are recorded in {@link #waits}, never slept. */
+  private Answer send(Caller caller, String method, String path, String body, Map<String, String> headers) throws Exception {
+    return FakeTimeDriver.drive(clock, () -> caller.send(method, path, body, headers));
+  }
+
+  private Throwable failure(Caller caller, String method, String path, String body) {
+    try {
+      Answer answer = send(caller, method, path, body, Map.of());
+      throw new AssertionError("expected a failure, got " + answer);
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  // ---- What may be sent twice ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void getAnswered503_isSentExactlyMaxAttemptsTimes_andTheLastAnswerReachesTheCaller(Transport transport) throws Exception {
+    server.script(r -> status(503, "busy " + r.number(), "Retry-After", "0"));
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    Answer answer = send(caller, "GET", "/", null, Map.of());
+
+    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.body()).isEqualTo("busy 2");
+    assertThat(server.count()).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void keylessPost_withDefaults_isSentOnceWithoutAKey_whenRetrying(Transport transport) throws Exception {
+    server.script(r -> status(503, "busy", "Retry-After", "0"));
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    assertThat(send(caller, "POST", "/orders", "item=1", Map.of()).status()).isEqualTo(503);
+
+    assertThat(server.count()).isEqualTo(1);
+    assertThat(server.received.get(0).header("Idempotency-Key")).isNull();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void keylessPost_withDefaults_isSentOnce_whenHedging(Transport transport) throws Exception {
+    server.script(r -> status(200, "order " + r.number()));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ZERO)).build(), true));
+
+    assertThat(send(caller, "POST", "/orders", "item=1", Map.of()).body()).isEqualTo("order 0");
+
+    assertThat(server.count()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void postWithTheCallersKey_isRetriedWithThatKeyAndTheSameBody(Transport transport) throws Exception {
+    server.script(r -> r.number() < 2 ? status(503, "busy") : status(201, "created"));
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    assertThat(send(caller, "POST", "/orders", "item=1", Map.of("Idempotency-Key", "\"order-42\"")).status()).isEqualTo(201);
+
+    assertThat(server.received).extracting(r -> r.header("Idempotency-Key")).containsExactly("\"order-42\"", "\"order-42\"", "\"order-42\"");
+    assertThat(server.received).extracting(Received::body).containsOnly("item=1");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void serverHonoursIdempotencyKey_addsOneQuotedUuidKeyReusedOnEveryAttempt(Transport transport) throws Exception {
+    server.script(r -> r.number() < 1 ? status(503, "busy") : status(201, "created"));
+    Caller caller = caller(transport, retrying(retry(3).build()).honouringKeys());
+
+    assertThat(send(caller, "POST", "/orders", "item=1", Map.of()).status()).isEqualTo(201);
+
+    assertThat(server.count()).isEqualTo(2);
+    String key = server.received.get(0).header("Idempotency-Key");
+    assertThat(key).matches("\"[0-9a-f-]{36}\"");
+    assertThat(server.received.get(1).header("Idempotency-Key")).isEqualTo(key);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aLowercaseDelete_isAnUnknownMethod_sentOnce(Transport transport) throws Exception {
+    server.script(r -> status(503, "busy"));
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    assertThat(send(caller, "delete", "/doc", null, Map.of()).status()).isEqualTo(503);
+
+    assertThat(server.count()).isEqualTo(1);
+    assertThat(server.received.get(0).method()).isEqualTo("delete");
+  }
+
+  // ---- Failures ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void keylessPost_connectionClosedAfterTheRequest_isNotRetriedAndSaysItMayHaveBeenProcessed(Transport transport) {
+    server.script(r -> Reply.closeConnection());
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    Throwable failure = failure(caller, "POST", "/orders", "item=1");
+
+    assertThat(failure).isInstanceOf(NotRetriedException.class).hasMessageContaining("may have been processed");
+    assertThat(server.count()).as("neither Tailguard nor the client re-sent the POST").isEqualTo(1);
+  }
+
+  /**
+   * OkHttp sends exactly one request per attempt. The JDK client re-sends a GET once by itself
+   * after a reset (README: "The clients' own retries stack with Tailguard's"), so up to twice per
+   * attempt.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void getWhoseConnectionIsClosedAfterTheRequest_isRetriedUpToMaxAttempts(Transport transport) {
+    server.script(r -> Reply.closeConnection());
+    Caller caller = caller(transport, retrying(retry(3).build()));
+
+    Throwable failure = failure(caller, "GET", "/", null);
+
+    assertThat(failure).isInstanceOf(TailguardHttpException.class).hasCauseInstanceOf(RetriesExhaustedException.class);
+    assertThat(waits).as("Tailguard's own attempts").hasSize(2);
+    if (transport.jdk()) {
+      assertThat(server.count()).isBetween(3, 6);
+    } else {
+      assertThat(server.count()).isEqualTo(3);
+    }
+  }
+
+  // ---- Statuses ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void theFiveRetryableStatusesAreRetried_othersAreReturnedAtOnce(Transport transport) throws Exception {
+    AtomicInteger status = new AtomicInteger();
+    server.script(r -> status(status.get(), "status " + status.get()));
+    Caller caller = caller(transport, retrying(retry(2).build()));
+    for (int code : new int[] {408, 429, 502, 503, 504, 500, 501, 404, 409}) {
+      status.set(code);
+      int before = server.count();
+
+      Answer answer = send(caller, "GET", "/", null, Map.of());
+
+      assertThat(answer.body()).isEqualTo("status " + code);
+      boolean retryable = code == 408 || code == 429 || code >= 502;
+      assertThat(server.count() - before).as("requests for a %s", code).isEqualTo(retryable ? 2 : 1);
+    }
+  }
+
+  // ---- Server hints ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void serverHints_replaceTheBackoff_theFirstOfTwoRetryAftersCounts_garbageMeansTheBackoff(Transport transport) throws Exception {
+    List<String[]> hints = List.of(new String[] {"Retry-After", "7"}, new String[] {"RateLimit-Reset", "3"}, new String[] {"Retry-After", "soon"});
+    AtomicInteger scenario = new AtomicInteger();
+    server.script(r -> {
+      if (r.number() % 2 == 1) {
+        return status(200, "done");
+      }
+      int s = scenario.get();
+      if (s == 3) {
+        return new Reply(503, List.of(new String[] {"Retry-After", "5"}, new String[] {"Retry-After", "10"}), "busy", false, false);
+      }
+      return status(503, "busy", hints.get(s)[0], hints.get(s)[1]);
+    });
+    Caller caller = caller(transport, retrying(retry(2).build()));
+    List<Duration> seen = new ArrayList<>();
+    for (int s = 0; s < 4; s++) {
+      scenario.set(s);
+      waits.clear();
+      assertThat(send(caller, "GET", "/", null, Map.of()).body()).isEqualTo("done");
+      seen.add(waits.get(0));
+    }
+
+    assertThat(seen.get(0)).isEqualTo(Duration.ofSeconds(7));
+    assertThat(seen.get(1)).isEqualTo(Duration.ofSeconds(3));
+    assertThat(seen.get(2)).as("garbage: the normal backoff").isLessThan(Duration.ofSeconds(1));
+    assertThat(seen.get(3)).as("two Retry-After headers: the first counts").isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aRetryAfterBeyondIntAndLong_isCappedAtMaxServerDelay(Transport transport) throws Exception {
+    server.script(r -> r.number() == 0 ? status(503, "busy", "Retry-After", "2147483648") : r.number() == 2
+        ? status(503, "busy", "Retry-After", "18446744073709551616") : status(200, "done"));
+    Caller caller = caller(transport, retrying(retry(2).maxServerDelay(Duration.ofSeconds(30)).build()));
+
+    assertThat(send(caller, "GET", "/", null, Map.of()).body()).isEqualTo("done");
+    assertThat(send(caller, "GET", "/", null, Map.of()).body()).isEqualTo("done");
+
+    assertThat(waits).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(30));
+  }
+
+  // ---- Request bodies ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aPutBodyIsResentByteForByte(Transport transport) throws Exception {
+    String payload = "p".repeat(64 * 1024);
+    server.script(r -> r.number() == 0 ? status(503, "busy") : status(200, "stored"));
+    Caller caller = caller(transport, retrying(retry(2).build()));
+
+    assertThat(send(caller, "PUT", "/doc", payload, Map.of()).body()).isEqualTo("stored");
+
+    assertThat(server.received).extracting(Received::body).containsExactly(payload, payload);
+  }
+
+  // ---- Responses nobody gets ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aHedgeLoserStillInFlightIsCancelled_theServerSeesItsExchangeEnd(Transport transport) throws Exception {
+    server.script(r -> r.number() == 0 ? Reply.neverAnswer() : status(200, "fast"));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(50))).build(), true));
+
+    assertThat(send(caller, "GET", "/", null, Map.of()).body()).isEqualTo("fast");
+
+    assertThat(server.count()).isEqualTo(2);
+    // The leak check after the scenario waits for the hanging exchange to end: only a cancel ends it.
+  }
+
+  // ---- Observability ----
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void attemptCountHeader_sendsTheNumberOfEarlierAttempts(Transport transport) throws Exception {
+    server.script(r -> r.number() < 2 ? status(503, "busy") : status(200, "third"));
+    Caller caller = caller(transport, retrying(retry(3).build()).withAttemptHeader("X-Attempt"));
+
+    assertThat(send(caller, "GET", "/", null, Map.of()).body()).isEqualTo("third");
+
+    assertThat(server.received).extracting(r -> r.header("X-Attempt")).containsExactly("0", "1", "2");
+  }
+
+  // ---- The hedged-call leak run ----
+
+  /**
+   * Hedged GETs at {@code HedgeDelay.fixed(0)}; the server answers both attempts of a call at the
+   * same instant, so the loser's response arrives while it is being cancelled. Every response
+   * nobody receives must be closed.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, mode = EnumSource.Mode.EXCLUDE, names = "JDK_H2C")
+  @Timeout(value = 60, unit = TimeUnit.MINUTES)
+  void hedgedCallsAtFixedZero_leaveNoResponseUnclosed(Transport transport) throws Exception {
+    hedgedLeakRun(transport);
+  }
+
+  @Disabled("JDK adapter over h2c, owned by tailguard-http (issue 15): 21 of 200 hedged calls at fixed(0) left a body"
+      + " subscriber that was neither completed nor failed (2026-12-02); enable when the JDK side closes that race")
+  @org.junit.jupiter.api.Test
+  @Timeout(value = 60, unit = TimeUnit.MINUTES)
+  void hedgedCallsAtFixedZero_leaveNoResponseUnclosed_jdkOverH2c() throws Exception {
+    hedgedLeakRun(Transport.JDK_H2C);
+  }
+
+  private void hedgedLeakRun(Transport transport) throws Exception {
+    int calls = Integer.getInteger("tailguard.conformance.hedgedCalls", 200);
+    CyclicBarrier together = new CyclicBarrier(2);
+    server.script(r -> {
+      try {
+        together.await(1, TimeUnit.SECONDS);
+      } catch (Exception alone) {
+        together.reset();
+      }
+      return status(200, "x".repeat(512));
+    });
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ZERO)).build(), false));
+    for (int i = 0; i < calls; i++) {
+      assertThat(caller.send("GET", "/", null, Map.of()).body()).hasSize(512);
+    }
+    try {
+      Eventually.holds(() -> okCalls.responsesOpen.isEmpty() && jdkBodiesOpened.get() == jdkBodiesEnded.get(), Duration.ofSeconds(10));
+    } catch (AssertionError stillOpen) {
+      // Reported with the numbers below.
+    }
+    int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.responsesOpen.size();
+    System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d%n",
+        transport, calls, server.count(), unclosed, okCalls.open());
+    assertThat(unclosed).as("responses nobody closed after %s hedged calls", calls).isZero();
+  }
+}
