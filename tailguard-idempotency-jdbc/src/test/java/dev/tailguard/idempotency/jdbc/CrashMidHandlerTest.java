@@ -58,11 +58,11 @@ class CrashMidHandlerTest {
     ChargeServer.Running successor = null;
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-      String portLine = out.readLine();
+      String portLine = line(out);
       assertThat(portLine).startsWith("PORT ");
       int childPort = Integer.parseInt(portLine.substring(5));
       CompletableFuture<HttpResponse<String>> first = client.sendAsync(charge(childPort), HttpResponse.BodyHandlers.ofString());
-      assertThat(out.readLine()).isEqualTo("CHARGED");
+      assertThat(line(out)).isEqualTo("CHARGED");
 
       child.destroyForcibly();
       assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -84,6 +84,22 @@ class CrashMidHandlerTest {
       if (successor != null) {
         successor.close();
       }
+    }
+  }
+
+  /** The child's next line, or null after 30 s: a child that never gets there must not hang the test (the finally kills it). */
+  private static String line(BufferedReader out) throws Exception {
+    CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (java.io.IOException closed) {
+        return null;
+      }
+    });
+    try {
+      return next.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException tooLong) {
+      return null;
     }
   }
 
