@@ -76,7 +76,11 @@ final class SkewedClocks {
       notes.add(strategy + ": the second instance's wall clock measured " + String.format("%.1f", skewMillis / 1000.0)
           + " s ahead of the first's (libfaketime, FAKETIME=+" + SKEW_SECONDS + "s); default 30 s lease.");
       AtomicLong failed = new AtomicLong();
-      run(plain.uri, ahead.uri, failed);
+      Map<Integer, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
+      run(plain.uri, ahead.uri, failed, failures);
+      if (!failures.isEmpty()) {
+        notes.add(strategy + ": the final answers that were not 201, by status (-1 for an I/O failure): " + failures);
+      }
       plain.close();
       ahead.close();
       List<String> effects = new ArrayList<>(Files.readAllLines(plain.ledger));
@@ -105,7 +109,7 @@ final class SkewedClocks {
         .with("failedRequests", null).with("dropped", null).with("skipped", why).build();
   }
 
-  private void run(URI plain, URI ahead, AtomicLong failed) throws InterruptedException {
+  private void run(URI plain, URI ahead, AtomicLong failed, Map<Integer, Integer> failures) throws InterruptedException {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     AtomicInteger next = new AtomicInteger();
     List<Thread> callers = new ArrayList<>();
@@ -117,8 +121,15 @@ final class SkewedClocks {
           String order = "order-" + i;
           CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> send(client, plain, key, order));
           CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> send(client, ahead, key, order));
-          if (first.join() != 201 || second.join() != 201) {
+          int one = first.join();
+          int other = second.join();
+          if (one != 201 || other != 201) {
             failed.incrementAndGet();
+            for (int status : new int[] {one, other}) {
+              if (status != 201) {
+                failures.merge(status, 1, Integer::sum);
+              }
+            }
           }
         }
       }, "lab-idempotency-skew-" + c);
@@ -187,7 +198,7 @@ final class SkewedClocks {
           } catch (IOException failure) {
             return null;
           }
-        }).get(60, TimeUnit.SECONDS);
+        }).get(120, TimeUnit.SECONDS);
         long now = System.currentTimeMillis();
         if (line == null || !line.startsWith("PORT ")) {
           throw new IOException("instance " + name + " did not start: " + Files.readString(dir.resolve(name + ".err")));
