@@ -77,7 +77,11 @@ final class SkewedClocks {
           + " s ahead of the first's (libfaketime, FAKETIME=+" + SKEW_SECONDS + "s); default 30 s lease.");
       AtomicLong failed = new AtomicLong();
       Map<Integer, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
-      run(plain.uri, ahead.uri, failed, failures);
+      AtomicLong unavailable = new AtomicLong();
+      run(plain.uri, ahead.uri, failed, failures, unavailable);
+      if (unavailable.get() > 0) {
+        notes.add(strategy + ": " + unavailable.get() + " answers were 503 (the store did not answer in time) and were asked again with the same key.");
+      }
       if (!failures.isEmpty()) {
         notes.add(strategy + ": the final answers that were not 201, by status (-1 for an I/O failure): " + failures);
       }
@@ -109,7 +113,8 @@ final class SkewedClocks {
         .with("failedRequests", null).with("dropped", null).with("skipped", why).build();
   }
 
-  private void run(URI plain, URI ahead, AtomicLong failed, Map<Integer, Integer> failures) throws InterruptedException {
+  private void run(URI plain, URI ahead, AtomicLong failed, Map<Integer, Integer> failures, AtomicLong unavailable)
+      throws InterruptedException {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     AtomicInteger next = new AtomicInteger();
     List<Thread> callers = new ArrayList<>();
@@ -119,8 +124,8 @@ final class SkewedClocks {
         while ((i = next.getAndIncrement()) < requests) {
           String key = "\"skew-" + seed + "-" + i + "\"";
           String order = "order-" + i;
-          CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> send(client, plain, key, order));
-          CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> send(client, ahead, key, order));
+          CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> send(client, plain, key, order, unavailable));
+          CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> send(client, ahead, key, order, unavailable));
           int one = first.join();
           int other = second.join();
           if (one != 201 || other != 201) {
@@ -141,17 +146,24 @@ final class SkewedClocks {
     }
   }
 
-  /** POSTs until the answer is not 409 (the other instance holds the key), a bounded number of times; -1 on a failure. */
-  private static int send(HttpClient client, URI base, String key, String order) {
+  /**
+   * POSTs until the answer is neither 409 (the other instance holds the key) nor 503 (the store did
+   * not answer in time; the problem says to retry with the same key), a bounded number of times;
+   * -1 on an I/O failure. Each 503 asked again is counted in {@code unavailable}.
+   */
+  private static int send(HttpClient client, URI base, String key, String order, AtomicLong unavailable) {
     HttpRequest post = HttpRequest.newBuilder(base.resolve("/orders")).header("Idempotency-Key", key)
         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(order)).build();
     try {
       int status = 409;
-      for (int attempt = 0; attempt < IN_PROGRESS_RETRIES && status == 409; attempt++) {
+      for (int attempt = 0; attempt < IN_PROGRESS_RETRIES && (status == 409 || status == 503); attempt++) {
         if (attempt > 0) {
           TimeUnit.MILLISECONDS.sleep(10);
         }
         status = client.send(post, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status == 503) {
+          unavailable.incrementAndGet();
+        }
       }
       return status;
     } catch (IOException failure) {
