@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tailguard.idempotency.IdempotencyGuard;
 import dev.tailguard.testing.RealServers;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisKeyCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -54,12 +55,7 @@ class RedisClusterIdempotencyStoreTest extends RedisStoreContractTest {
 
   @AfterAll
   static void close() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown();
-    }
+    closeQuietly(connection, client);
   }
 
   @Override
@@ -73,13 +69,8 @@ class RedisClusterIdempotencyStoreTest extends RedisStoreContractTest {
   }
 
   @Override
-  List<byte[]> keys(byte[] pattern) {
-    return connection.sync().keys(pattern);
-  }
-
-  @Override
-  void delete(byte[] key) {
-    connection.sync().del(key);
+  RedisKeyCommands<byte[], byte[]> commands() {
+    return connection.sync();
   }
 
   /** Item 9: the records of many keys land on every master, and each is served there. */

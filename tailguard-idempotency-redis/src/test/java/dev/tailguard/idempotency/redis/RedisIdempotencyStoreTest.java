@@ -6,6 +6,7 @@ import dev.tailguard.idempotency.IdempotencyGuard;
 import dev.tailguard.testing.RealServers;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisKeyCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -32,12 +33,7 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
 
   @AfterAll
   static void close() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown();
-    }
+    closeQuietly(connection, client);
   }
 
   @Override
@@ -51,13 +47,8 @@ class RedisIdempotencyStoreTest extends RedisStoreContractTest {
   }
 
   @Override
-  List<byte[]> keys(byte[] pattern) {
-    return connection.sync().keys(pattern);
-  }
-
-  @Override
-  void delete(byte[] key) {
-    connection.sync().del(key);
+  RedisKeyCommands<byte[], byte[]> commands() {
+    return connection.sync();
   }
 
   @Test

@@ -2,6 +2,9 @@ package dev.tailguard.idempotency.redis;
 
 import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.testing.idempotency.IdempotencyStoreContract;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.sync.RedisKeyCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -18,21 +21,28 @@ abstract class RedisStoreContractTest extends IdempotencyStoreContract {
   /** A new store on this test's connection and prefix. */
   abstract RedisIdempotencyStore newStore();
 
-  /** The keys matching {@code pattern}. */
-  abstract List<byte[]> keys(byte[] pattern);
-
-  /** Deletes {@code key}. */
-  abstract void delete(byte[] key);
+  /** The connection's key commands (single node or cluster). */
+  abstract RedisKeyCommands<byte[], byte[]> commands();
 
   final List<byte[]> keys() {
-    return keys((prefix() + "*").getBytes(StandardCharsets.US_ASCII));
+    return commands().keys((prefix() + "*").getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** Closes what a subclass opened in its {@code @BeforeAll}; either may be null when the server was absent. */
+  static void closeQuietly(StatefulConnection<?, ?> connection, AbstractRedisClient client) {
+    if (connection != null) {
+      connection.close();
+    }
+    if (client != null) {
+      client.shutdown();
+    }
   }
 
   @Override
   protected IdempotencyStore store() {
     // One key a DEL: on a cluster the keys live in many slots, which one DEL may not span.
     for (byte[] key : keys()) {
-      delete(key);
+      commands().del(key);
     }
     return newStore();
   }
