@@ -18,11 +18,15 @@ public final class HeaderLines {
   /**
    * Encodes headers.
    *
-   * @throws IllegalArgumentException for a name with ':' or a line break, or a value with a line break
+   * @throws IllegalArgumentException for an empty name, a name with ':' or a line break, or a value with a line break
    */
   public static String encode(Map<String, List<String>> headers) {
     StringBuilder text = new StringBuilder();
     headers.forEach((name, values) -> {
+      // An empty name would be written as ":value", which decode cannot tell from no header at all.
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("not a storable HTTP header: the name is empty");
+      }
       for (String value : values) {
         if (name.indexOf(':') >= 0 || name.indexOf('\n') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
           throw new IllegalArgumentException("not a storable HTTP header: " + name);

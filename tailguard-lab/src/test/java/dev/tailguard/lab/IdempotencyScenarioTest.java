@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tailguard.testing.RealServers;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,9 @@ class IdempotencyScenarioTest {
         return true;
       }
     }, "see .ci/run, which starts both");
+    // The skewed-clock rows run a child JVM under libfaketime; without it they say so and the check fails.
+    RealServers.require("libfaketime (apt-get install faketime)",
+        () -> Files.isReadable(Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")), "apt-get install -y faketime");
     Object[] result = LabRunner.run("idempotency", "--requests", "300", "--out", out.toString());
     assertThat(result[0]).isEqualTo(0);
     List<Map<String, Object>> rows = LabRunner.rows(out.resolve("idempotency.json"));
@@ -36,6 +40,12 @@ class IdempotencyScenarioTest {
       assertThat(num(r, "dropped")).as("%s saw faults", strategy).isPositive();
     }
     assertThat(num(row(rows, "strategy", "naive-retry"), "duplicates")).isPositive();
+    for (String strategy : new String[] {"tailguard-jdbc-skewed-clocks", "tailguard-redis-skewed-clocks"}) {
+      Map<String, Object> r = row(rows, "strategy", strategy);
+      assertThat(num(r, "duplicates")).as(strategy).isZero();
+      assertThat(num(r, "failedRequests")).as(strategy).isZero();
+      assertThat(num(r, "sideEffects")).as(strategy).isEqualTo(300);
+    }
   }
 
   @Test

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tailguard.idempotency.IdempotencyGuard;
-import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.testing.RealServers;
-import dev.tailguard.testing.idempotency.IdempotencyStoreContract;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisKeyCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * TAILGUARD_REDIS_CLUSTER} or the system property {@code tailguard.redis.cluster}, as {@code
  * host:port,host:port,...}; default 127.0.0.1:7001-7003.
  */
-class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContract {
+class RedisClusterIdempotencyStoreTest extends RedisStoreContractTest {
   private static final String PREFIX = "tailguard-test:idem-cluster:";
   private static RedisClusterClient client;
   private static StatefulRedisClusterConnection<byte[], byte[]> connection;
@@ -57,40 +55,22 @@ class RedisClusterIdempotencyStoreTest extends IdempotencyStoreContract {
 
   @AfterAll
   static void close() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown();
-    }
-  }
-
-  private static List<byte[]> keys() {
-    return connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII));
+    closeQuietly(connection, client);
   }
 
   @Override
-  protected IdempotencyStore store() {
-    for (byte[] key : keys()) {
-      connection.sync().del(key);
-    }
-    return new RedisIdempotencyStore(connection, PREFIX);
+  String prefix() {
+    return PREFIX;
   }
 
-  /** Leases are judged on Redis's TIME, on the master that holds the key. */
   @Override
-  protected IdempotencyStore anotherInstanceWithClockAhead(Duration skew) {
+  RedisIdempotencyStore newStore() {
     return new RedisIdempotencyStore(connection, PREFIX);
   }
 
   @Override
-  protected void passTime(Duration duration) throws InterruptedException {
-    Thread.sleep(duration.toMillis());
-  }
-
-  @Override
-  protected long records() {
-    return keys().size();
+  RedisKeyCommands<byte[], byte[]> commands() {
+    return connection.sync();
   }
 
   /** Item 9: the records of many keys land on every master, and each is served there. */

@@ -3,11 +3,10 @@ package dev.tailguard.idempotency.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tailguard.idempotency.IdempotencyGuard;
-import dev.tailguard.idempotency.IdempotencyStore;
 import dev.tailguard.testing.RealServers;
-import dev.tailguard.testing.idempotency.IdempotencyStoreContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisKeyCommands;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The Redis store held to the store contract on a real Redis at 127.0.0.1:6379. */
-class RedisIdempotencyStoreTest extends IdempotencyStoreContract {
+class RedisIdempotencyStoreTest extends RedisStoreContractTest {
   private static final String PREFIX = "tailguard-test:idem:";
   private static RedisClient client;
   private static StatefulRedisConnection<byte[], byte[]> connection;
@@ -34,45 +33,29 @@ class RedisIdempotencyStoreTest extends IdempotencyStoreContract {
 
   @AfterAll
   static void close() {
-    if (connection != null) {
-      connection.close();
-    }
-    if (client != null) {
-      client.shutdown();
-    }
+    closeQuietly(connection, client);
   }
 
   @Override
-  protected IdempotencyStore store() {
-    List<byte[]> keys = connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII));
-    if (!keys.isEmpty()) {
-      connection.sync().del(keys.toArray(new byte[0][]));
-    }
+  String prefix() {
+    return PREFIX;
+  }
+
+  @Override
+  RedisIdempotencyStore newStore() {
     return new RedisIdempotencyStore(connection, PREFIX);
   }
 
-  /** The store has no clock parameter at all: leases are judged on Redis's TIME. */
   @Override
-  protected IdempotencyStore anotherInstanceWithClockAhead(Duration skew) {
-    return new RedisIdempotencyStore(connection, PREFIX);
-  }
-
-  /** Redis's clock cannot be moved: wait, on 127.0.0.1, bounded by the durations asked. */
-  @Override
-  protected void passTime(Duration duration) throws InterruptedException {
-    Thread.sleep(duration.toMillis());
-  }
-
-  @Override
-  protected long records() {
-    return connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII)).size();
+  RedisKeyCommands<byte[], byte[]> commands() {
+    return connection.sync();
   }
 
   @Test
   void keysAreHashesSoClientInputNeverShapesARedisKey() throws Exception {
     IdempotencyGuard guard = IdempotencyGuard.builder(store()).build();
     guard.begin("alice*", "POST", "/charges", "\"*?[a]\"", new byte[0]);
-    List<byte[]> keys = connection.sync().keys((PREFIX + "*").getBytes(StandardCharsets.US_ASCII));
+    List<byte[]> keys = keys();
     assertEquals(1, keys.size());
     assertEquals(true, new String(keys.get(0), StandardCharsets.US_ASCII).matches("tailguard-test:idem:[0-9a-f]{64}:[0-9a-f]{64}"));
   }

@@ -7,20 +7,15 @@ import dev.tailguard.RetryPolicy;
 import dev.tailguard.http.ResilientHttpClient;
 import dev.tailguard.idempotency.IdempotencyFilter;
 import dev.tailguard.idempotency.IdempotencyGuard;
-import dev.tailguard.idempotency.IdempotencyStore;
-import dev.tailguard.idempotency.InMemoryIdempotencyStore;
-import dev.tailguard.idempotency.jdbc.JdbcIdempotencyStore;
-import dev.tailguard.idempotency.redis.RedisIdempotencyStore;
 import dev.tailguard.lab.MachineFacts;
 import dev.tailguard.lab.Progress;
 import dev.tailguard.lab.Row;
 import dev.tailguard.lab.ScenarioResult;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
+import dev.tailguard.lab.idempotency.LabStores.InMemoryStoreSource;
+import dev.tailguard.lab.idempotency.LabStores.Opener;
+import dev.tailguard.lab.idempotency.LabStores.PostgresSource;
+import dev.tailguard.lab.idempotency.LabStores.RedisSource;
+import dev.tailguard.lab.idempotency.LabStores.StoreSource;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -30,8 +25,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Scenario {@code idempotency}: does a retried POST change state exactly once? A real server
@@ -64,7 +56,7 @@ public final class IdempotencyScenario {
   }
 
   long steps() {
-    return 5;
+    return 7;
   }
 
   public ScenarioResult run(Progress progress) throws Exception {
@@ -81,23 +73,21 @@ public final class IdempotencyScenario {
       result.row(measure("tailguard-memory", memory, progress));
     }
     runOrSkip(result, "tailguard-jdbc", PostgresSource::new, progress);
-    runOrSkip(result, "tailguard-redis", RedisSource::new, progress);
-    runOrSkip(result, "tailguard-redis-cluster", RedisClusterSource::new, progress);
+    runOrSkip(result, "tailguard-redis", RedisSource::single, progress);
+    runOrSkip(result, "tailguard-redis-cluster", RedisSource::cluster, progress);
+    SkewedClocks skewed = new SkewedClocks(requests, seed);
+    List<String> skewNotes = new ArrayList<>();
+    for (String store : List.of("jdbc", "redis")) {
+      result.row(skewed.measure("tailguard-" + store + "-skewed-clocks", store, skewNotes));
+      progress.step();
+    }
     checks(result);
     result.note("naive-retry re-sends the POST without a key and the server has no filter: every dropped response becomes a second side effect.");
     result.note("The tailguard rows send an auto Idempotency-Key and run the IdempotencyFilter: the retry of a dropped request is answered from the store (Idempotent-Replayed: true).");
+    result.note("The *-skewed-clocks rows run two instances in two child JVMs on one store, the second under libfaketime " + SkewedClocks.SKEW_SECONDS
+        + " s ahead, and send every POST to both at once with one key (no dropped connections); the instance that finds the key held answers 409 and is asked again.");
+    skewNotes.forEach(result::note);
     return result;
-  }
-
-  private interface StoreSource extends AutoCloseable {
-    IdempotencyStore store() throws Exception;
-
-    @Override
-    default void close() throws Exception {}
-  }
-
-  private interface Opener {
-    StoreSource open() throws Exception;
   }
 
   private void runOrSkip(ScenarioResult result, String strategy, Opener opener, Progress progress) throws Exception {
@@ -210,107 +200,5 @@ public final class IdempotencyScenario {
     Map<String, Object> naive = result.rows().get(0);
     long naiveDuplicates = ((Number) naive.get("duplicates")).longValue();
     result.check("naive-retry shows duplicates > 0", naiveDuplicates > 0, "duplicates " + naiveDuplicates);
-  }
-
-  /** The in-memory store. */
-  private static final class InMemoryStoreSource implements StoreSource {
-    @Override
-    public IdempotencyStore store() {
-      return new InMemoryIdempotencyStore(100_000);
-    }
-  }
-
-  /** PostgreSQL at 127.0.0.1:5432, database test, on a table of the lab's own, emptied first. */
-  private static final class PostgresSource implements StoreSource {
-    private static final String TABLE = "tailguard_idempotency_lab";
-    private final PGSimpleDataSource dataSource = new PGSimpleDataSource();
-
-    PostgresSource() throws Exception {
-      dataSource.setServerNames(new String[] {"127.0.0.1"});
-      dataSource.setPortNumbers(new int[] {5432});
-      dataSource.setDatabaseName("test");
-      dataSource.setUser("postgres");
-      dataSource.setConnectTimeout(3);
-      try (Connection connection = dataSource.getConnection()) {
-        connection.isValid(3);
-      }
-    }
-
-    @Override
-    public IdempotencyStore store() throws Exception {
-      JdbcIdempotencyStore store = new JdbcIdempotencyStore(dataSource, TABLE);
-      store.createSchema();
-      try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-        statement.execute("DELETE FROM " + TABLE);
-      }
-      return store;
-    }
-  }
-
-  /** Redis at 127.0.0.1:6379 under the lab's own key prefix. */
-  private static final class RedisSource implements StoreSource {
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
-
-    RedisSource() {
-      client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(6379).withTimeout(Duration.ofSeconds(2)).build());
-      try {
-        connection = client.connect(ByteArrayCodec.INSTANCE);
-      } catch (RuntimeException unavailable) {
-        client.shutdown();
-        throw unavailable;
-      }
-    }
-
-    @Override
-    public IdempotencyStore store() {
-      String prefix = "tailguard-lab:idem:";
-      List<byte[]> keys = connection.sync().keys((prefix + "*").getBytes(StandardCharsets.US_ASCII));
-      if (!keys.isEmpty()) {
-        connection.sync().del(keys.toArray(new byte[0][]));
-      }
-      return new RedisIdempotencyStore(connection, prefix);
-    }
-
-    @Override
-    public void close() {
-      connection.close();
-      client.shutdown();
-    }
-  }
-
-  /** A 3-master Redis Cluster at 127.0.0.1:7001-7003 ({@code .ci/redis-cluster.sh start}) under the lab's own prefix. */
-  private static final class RedisClusterSource implements StoreSource {
-    private final RedisClusterClient client;
-    private final StatefulRedisClusterConnection<byte[], byte[]> connection;
-
-    RedisClusterSource() {
-      List<RedisURI> nodes = new ArrayList<>();
-      for (int port = 7001; port <= 7003; port++) {
-        nodes.add(RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(2)).build());
-      }
-      client = RedisClusterClient.create(nodes);
-      try {
-        connection = client.connect(ByteArrayCodec.INSTANCE);
-      } catch (RuntimeException unavailable) {
-        client.shutdown();
-        throw unavailable;
-      }
-    }
-
-    @Override
-    public IdempotencyStore store() {
-      String prefix = "tailguard-lab:idem-cluster:";
-      for (byte[] key : connection.sync().keys((prefix + "*").getBytes(StandardCharsets.US_ASCII))) {
-        connection.sync().del(key);
-      }
-      return new RedisIdempotencyStore(connection, prefix);
-    }
-
-    @Override
-    public void close() {
-      connection.close();
-      client.shutdown();
-    }
   }
 }

@@ -220,6 +220,29 @@ public abstract class IdempotencyStoreContract {
     assertEquals(Claim.Outcome.COMPLETED, ahead.claim("alice", KEY, FP, LEASE, RETENTION).outcome());
   }
 
+  /**
+   * Regression (issue 17, item 3), at the guard: two instances on one store, the second's wall
+   * clock 31 s ahead of the first's, the default 30 s lease: both ran the handler. The guards read
+   * no wall clock (lease renewal waits relative delays on its scheduler), so the store alone
+   * judges the lease: the handler runs once, the other instance gets 409 and then the replay.
+   */
+  @Test
+  public void twoGuardsWhoseClocksDifferBy31SecondsOnA30SecondLeaseRunTheHandlerOnce() throws Exception {
+    Duration lease = Duration.ofSeconds(30);
+    IdempotencyGuard here = IdempotencyGuard.builder(store()).lease(lease).build();
+    IdempotencyGuard ahead = IdempotencyGuard.builder(anotherInstanceWithClockAhead(Duration.ofSeconds(31))).lease(lease).build();
+    byte[] body = {1};
+    IdempotencyGuard.Ticket running = here.begin("alice", "POST", "/charges", "\"skew-1\"", body).ticket().orElseThrow();
+
+    IdempotencyGuard.Decision meanwhile = ahead.begin("alice", "POST", "/charges", "\"skew-1\"", body);
+    assertTrue(meanwhile.ticket().isEmpty(), "the instance 31 s ahead must not run the handler while the first holds the key");
+    assertEquals(409, meanwhile.response().orElseThrow().status());
+    assertTrue(running.complete(201, Map.of(), "ok".getBytes(StandardCharsets.UTF_8)));
+    StoredResponse replay = ahead.begin("alice", "POST", "/charges", "\"skew-1\"", body).response().orElseThrow();
+    assertEquals(201, replay.status());
+    assertEquals(List.of("true"), replay.headers().get(IdempotencyGuard.REPLAYED));
+  }
+
   /** Item 8: a long handler's renewed lease outlives its first term; a stale token renews nothing. */
   @Test
   public void aRenewedLeaseOutlivesItsFirstTermAndAStaleTokenCannotRenewIt() throws Exception {
