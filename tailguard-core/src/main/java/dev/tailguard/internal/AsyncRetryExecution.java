@@ -25,8 +25,8 @@ import java.util.random.RandomGenerator;
  * <p>Concurrency: three things race for each attempt — its completion, its timeout timer and the
  * caller cancelling the returned future. Each attempt's {@code settled} flag lets exactly one of
  * the first two decide the attempt; a result that loses goes to the discard hook. The returned
- * future is completed once; cancelling it cancels the pending retry timer and the attempt in
- * flight.
+ * future is completed once; its holder completing it in any way (cancel, complete, orTimeout)
+ * cancels the pending retry timer and the attempt in flight.
  */
 public final class AsyncRetryExecution<T> {
   private final RetryRun<T> run;
@@ -68,12 +68,9 @@ public final class AsyncRetryExecution<T> {
     }
     AsyncRetryExecution<T> execution =
         new AsyncRetryExecution<>(policy, clock, scheduler, random, attempt, handler);
-    execution.promise.whenComplete(
-        (result, error) -> {
-          if (execution.promise.isCancelled()) {
-            execution.cancelEverything();
-          }
-        });
+    // Any completion by the future's holder (cancel, complete, orTimeout) ends the call; after the
+    // engine's own completion this finds nothing left to cancel.
+    execution.promise.whenComplete((result, error) -> execution.cancelEverything());
     execution.startAttempt();
     return execution.promise;
   }
@@ -109,8 +106,8 @@ public final class AsyncRetryExecution<T> {
       }
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, error));
-    // The caller may have cancelled between our check and publishing this attempt.
-    if (promise.isCancelled()) {
+    // The caller may have ended the call between our check and publishing this attempt.
+    if (promise.isDone()) {
       cancelEverything();
     }
   }
@@ -199,7 +196,7 @@ public final class AsyncRetryExecution<T> {
       return;
     }
     retryTimer = timer;
-    if (promise.isCancelled()) {
+    if (promise.isDone()) {
       timer.cancel();
     }
   }

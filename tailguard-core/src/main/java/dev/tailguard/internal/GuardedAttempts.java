@@ -15,7 +15,10 @@ import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.time.Cancellable;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -66,6 +69,12 @@ public final class GuardedAttempts {
     }
   }
 
+  /**
+   * One attempt guarded by the breaker and the timeout. Whoever settles it first (the attempt
+   * answering, the timeout, or the holder of the returned future completing or cancelling it)
+   * decides how the breaker hears of it; the holder ending it cancels the attempt (its future and
+   * its cancel hooks) and releases the permit uncounted.
+   */
   public static <T> AsyncAttempt<T> async(
       AsyncAttempt<T> call, CircuitBreaker breaker, Timeout timeout, Scheduler scheduler, OutcomeHandler<? super T> handler) {
     return context -> {
@@ -79,47 +88,98 @@ public final class GuardedAttempts {
       CompletionStage<T> stage;
       try {
         stage = call.start(context);
+        if (stage == null) {
+          throw new NullPointerException("attempt " + context.attempt() + " returned a null CompletionStage");
+        }
       } catch (Throwable t) {
         stage = CompletableFuture.failedFuture(t);
       }
       CompletableFuture<T> inner = Futures.toFuture(stage);
       CompletableFuture<T> outer = new CompletableFuture<>();
+      AtomicBoolean settled = new AtomicBoolean();
+      CircuitBreaker.Permit held = permit;
       Cancellable timer = null;
-      if (timeout != null) {
-        long nanos = timeout.duration().toNanos();
+      // An attempt that already answered needs no timer.
+      if (timeout != null && (inner == null || !inner.isDone())) {
+        long nanos = Durations.toNanosSaturated(timeout.duration());
         timer = scheduler.schedule(() -> {
-          if (outer.completeExceptionally(new AttemptTimeoutException(context.attempt(), nanos))) {
+          if (settled.compareAndSet(false, true)) {
+            AttemptTimeoutException timedOut = new AttemptTimeoutException(context.attempt(), nanos);
+            report(held, handler.classifier(), null, timedOut);
+            outer.completeExceptionally(timedOut);
             // Adapters abort the exchange in their cancel hooks, not only through the future.
-            if (context instanceof CancellableAttempt) {
-              ((CancellableAttempt) context).cancel();
-            }
-            Futures.cancelQuietly(inner);
+            abandon(context, inner);
           }
-        }, timeout.duration());
+        }, Duration.ofNanos(nanos));
       }
       Cancellable watch = timer;
       stage.whenComplete((result, error) -> {
         if (watch != null) {
           watch.cancel();
         }
-        boolean delivered = error == null ? outer.complete(result) : outer.completeExceptionally(Futures.unwrap(error));
-        // Timed out or cancelled before it answered: the engine will never see this result.
-        if (!delivered && error == null) {
+        Throwable failure = Futures.unwrap(error);
+        boolean delivered = false;
+        if (settled.compareAndSet(false, true)) {
+          report(held, handler.classifier(), result, failure);
+          delivered = failure == null ? outer.complete(result) : outer.completeExceptionally(failure);
+        }
+        // Timed out or ended by its holder before it answered: nobody will see this result.
+        if (!delivered && failure == null) {
           Outcomes.discard(handler, List.of(), context.attempt(), result, ResultDiscardedEvent.Reason.LATE);
         }
       });
-      CircuitBreaker.Permit held = permit;
       outer.whenComplete((result, error) -> {
-        if (outer.isCancelled()) {
+        // The holder (the engine cancelling a loser, or a caller's complete, cancel or orTimeout)
+        // ended the attempt first: it says nothing about the backend.
+        if (settled.compareAndSet(false, true)) {
           if (watch != null) {
             watch.cancel();
           }
-          Futures.cancelQuietly(inner);
+          if (held != null) {
+            held.release();
+          }
+          abandon(context, inner);
         }
-        report(held, handler.classifier(), result, Futures.unwrap(error));
       });
       return outer;
     };
+  }
+
+  /** Runs one guarded attempt with no retry engine above it: the future is the call's. */
+  public static <T> CompletableFuture<T> startOnce(AsyncAttempt<T> guarded, Timeout timeout) {
+    CancellableAttempt context = new CancellableAttempt(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration()));
+    try {
+      return guarded.start(context).toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * One synchronous attempt with no retry engine above it: its exception propagates unchanged,
+   * and nothing is allocated beyond what the breaker needs.
+   */
+  public static <T> T once(Callable<T> call, CircuitBreaker breaker, OutcomeHandler<? super T> handler) throws Exception {
+    CircuitBreaker.Permit permit = null;
+    if (breaker != null && (permit = breaker.tryAcquire()) == null) {
+      throw new CircuitOpenException(breaker.config().name(), breaker.state());
+    }
+    T result;
+    try {
+      result = call.call();
+    } catch (Throwable t) {
+      report(permit, handler.classifier(), null, t);
+      throw t;
+    }
+    report(permit, handler.classifier(), result, null);
+    return result;
+  }
+
+  private static void abandon(AttemptContext context, CompletableFuture<?> inner) {
+    if (context instanceof CancellableAttempt) {
+      ((CancellableAttempt) context).cancel();
+    }
+    Futures.cancelQuietly(inner);
   }
 
   public static <T> AttemptCallable<T> sync(
@@ -132,9 +192,10 @@ public final class GuardedAttempts {
           throw new CircuitOpenException(breaker.config().name(), breaker.state());
         }
       }
+      long limit = timeout != null ? Durations.toNanosSaturated(timeout.duration()) : 0;
       long start = timeout != null ? clock.nanoTime() : 0;
       AttemptInterrupter interrupter = timeout != null && timeout.interrupt()
-          ? AttemptInterrupter.arm(scheduler, timeout.duration().toNanos()) : null;
+          ? AttemptInterrupter.arm(scheduler, limit) : null;
       T result = null;
       Throwable error = null;
       try {
@@ -143,13 +204,13 @@ public final class GuardedAttempts {
         error = t;
       }
       boolean timedOut = interrupter != null && interrupter.disarm();
-      if (!timedOut && timeout != null && clock.nanoTime() - start > timeout.duration().toNanos()) {
+      if (!timedOut && timeout != null && clock.nanoTime() - start > limit) {
         timedOut = true;
       }
       if (timedOut) {
         Outcomes.discard(handler, List.of(), context.attempt(), error == null ? result : null, ResultDiscardedEvent.Reason.LATE);
         result = null;
-        error = new AttemptTimeoutException(context.attempt(), timeout.duration().toNanos());
+        error = new AttemptTimeoutException(context.attempt(), limit);
       }
       report(permit, handler.classifier(), result, error);
       if (error == null) {

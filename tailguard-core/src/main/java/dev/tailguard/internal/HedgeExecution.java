@@ -119,11 +119,9 @@ public final class HedgeExecution<T> {
       return CompletableFuture.failedFuture(refused);
     }
     HedgeExecution<T> call = new HedgeExecution<>(policy, clock, scheduler, random, attempt, handler);
-    call.promise.whenComplete((result, error) -> {
-      if (call.promise.isCancelled()) {
-        call.kill();
-      }
-    });
+    // Any completion by the future's holder (cancel, complete, orTimeout) kills the call; after the
+    // engine's own completion kill() finds the call already done and does nothing.
+    call.promise.whenComplete((result, error) -> call.kill());
     if (call.deadlineNanos >= 0 && !call.armDeadline()) {
       return call.promise;
     }
@@ -634,7 +632,7 @@ public final class HedgeExecution<T> {
     completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
   }
 
-  /** The caller cancelled: cancel every attempt and the timer. */
+  /** The caller ended the returned future: cancel every attempt and the timers. */
   private void kill() {
     Ending<T> ending = finish(null);
     if (ending != null) {
