@@ -106,6 +106,8 @@ public final class AsyncRetryExecution<T> {
       }
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, error));
+    // Only now may a layer below time the attempt out: its timer's effect reaches onComplete.
+    flight.context.subscribed();
     // The caller may have ended the call between our check and publishing this attempt.
     if (promise.isDone()) {
       cancelEverything();

@@ -18,7 +18,10 @@ import dev.tailguard.time.Scheduler;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -98,28 +101,14 @@ public final class GuardedAttempts {
       CompletableFuture<T> outer = new CompletableFuture<>();
       AtomicBoolean settled = new AtomicBoolean();
       CircuitBreaker.Permit held = permit;
-      Cancellable timer = null;
-      // An attempt that already answered needs no timer.
-      if (timeout != null && (inner == null || !inner.isDone())) {
-        long nanos = Durations.toNanosSaturated(timeout.duration());
-        timer = scheduler.schedule(() -> {
-          if (settled.compareAndSet(false, true)) {
-            AttemptTimeoutException timedOut = new AttemptTimeoutException(context.attempt(), nanos);
-            report(held, handler.classifier(), null, timedOut);
-            outer.completeExceptionally(timedOut);
-            // Adapters abort the exchange in their cancel hooks, not only through the future.
-            abandon(context, inner);
-          }
-        }, Duration.ofNanos(nanos));
-      }
-      Cancellable watch = timer;
+      AtomicReference<Cancellable> timer = new AtomicReference<>();
       stage.whenComplete((result, error) -> {
-        if (watch != null) {
-          watch.cancel();
-        }
+        boolean first = settled.compareAndSet(false, true);
+        // After settling, so that a timer being armed right now either is seen here or sees us.
+        cancelTimer(timer);
         Throwable failure = Futures.unwrap(error);
         boolean delivered = false;
-        if (settled.compareAndSet(false, true)) {
+        if (first) {
           report(held, handler.classifier(), result, failure);
           delivered = failure == null ? outer.complete(result) : outer.completeExceptionally(failure);
         }
@@ -132,15 +121,37 @@ public final class GuardedAttempts {
         // The holder (the engine cancelling a loser, or a caller's complete, cancel or orTimeout)
         // ended the attempt first: it says nothing about the backend.
         if (settled.compareAndSet(false, true)) {
-          if (watch != null) {
-            watch.cancel();
-          }
+          cancelTimer(timer);
           if (held != null) {
             held.release();
           }
           abandon(context, inner);
         }
       });
+      // An attempt that already answered needs no timer.
+      if (timeout != null && !settled.get()) {
+        Runnable arm = () -> armTimeout(timer, settled, timeout, scheduler, () -> {
+          AttemptTimeoutException timedOut = new AttemptTimeoutException(context.attempt(), Durations.toNanosSaturated(timeout.duration()));
+          report(held, handler.classifier(), null, timedOut);
+          outer.completeExceptionally(timedOut);
+          // Adapters abort the exchange in their cancel hooks, not only through the future.
+          abandon(context, inner);
+        }, rejected -> {
+          // Nothing could bound this attempt: end it rather than let it run unwatched.
+          if (held != null) {
+            held.release();
+          }
+          outer.completeExceptionally(rejected);
+          abandon(context, inner);
+        });
+        // Under an engine the timer waits until the engine listens to `outer`, so that everything
+        // the timeout causes (the retry, the next hedge) happens inside the timer's own task.
+        if (context instanceof CancellableAttempt) {
+          ((CancellableAttempt) context).whenSubscribed(arm);
+        } else {
+          arm.run();
+        }
+      }
       return outer;
     };
   }
@@ -148,11 +159,15 @@ public final class GuardedAttempts {
   /** Runs one guarded attempt with no retry engine above it: the future is the call's. */
   public static <T> CompletableFuture<T> startOnce(AsyncAttempt<T> guarded, Timeout timeout) {
     CancellableAttempt context = new CancellableAttempt(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration()));
+    CompletableFuture<T> call;
     try {
-      return guarded.start(context).toCompletableFuture();
+      call = guarded.start(context).toCompletableFuture();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    // No engine listens here: the caller holds the future itself, so the timeout may start now.
+    context.subscribed();
+    return call;
   }
 
   /**
@@ -173,6 +188,43 @@ public final class GuardedAttempts {
     }
     report(permit, handler.classifier(), result, null);
     return result;
+  }
+
+  /**
+   * Arms the attempt's timeout unless the attempt is already settled; whoever settles it later
+   * (answer or holder) cancels the timer, and a timer armed after that is cancelled here.
+   */
+  private static void armTimeout(AtomicReference<Cancellable> timer, AtomicBoolean settled, Timeout timeout, Scheduler scheduler,
+      Runnable onTimeout, Consumer<RejectedExecutionException> onRejected) {
+    if (settled.get()) {
+      return;
+    }
+    long nanos = Durations.toNanosSaturated(timeout.duration());
+    Cancellable armed;
+    try {
+      armed = scheduler.schedule(() -> {
+        if (settled.compareAndSet(false, true)) {
+          onTimeout.run();
+        }
+      }, Duration.ofNanos(nanos));
+    } catch (RejectedExecutionException rejected) {
+      if (settled.compareAndSet(false, true)) {
+        onRejected.accept(rejected);
+      }
+      return;
+    }
+    timer.set(armed);
+    // Settled while we armed it: the settling side may not have seen the timer.
+    if (settled.get()) {
+      armed.cancel();
+    }
+  }
+
+  private static void cancelTimer(AtomicReference<Cancellable> timer) {
+    Cancellable armed = timer.get();
+    if (armed != null) {
+      armed.cancel();
+    }
   }
 
   private static void abandon(AttemptContext context, CompletableFuture<?> inner) {

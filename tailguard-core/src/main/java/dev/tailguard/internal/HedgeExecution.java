@@ -205,6 +205,8 @@ public final class HedgeExecution<T> {
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, Futures.unwrap(error)));
     armNextHedge(flight.number);
+    // Only now may a layer below time the attempt out: its timer's effect reaches onComplete.
+    flight.context.subscribed();
   }
 
   private void armNextHedge(int afterAttempt) {

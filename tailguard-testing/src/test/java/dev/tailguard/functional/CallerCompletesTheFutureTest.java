@@ -78,6 +78,9 @@ class CallerCompletesTheFutureTest {
     CompletableFuture<String> call = hedge().executeAsync(hanging, handler).orTimeout(20, TimeUnit.MILLISECONDS);
     // orTimeout runs on the JDK's own delayer, in wall-clock time; the hedge timers are on the fake clock.
     assertThat(call.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+    // The delayer thread runs the future's dependents one after another: this test may wake before
+    // the engine's own dependent has ended the call, so wait (boundedly) for the attempt to end.
+    awaitEnded(attempts.get(0));
     assertThat(attempts.get(0)).isCancelled();
     assertThat(clock.pendingTasks()).isZero();
     clock.advanceMillis(100);
@@ -88,8 +91,13 @@ class CallerCompletesTheFutureTest {
   void completeOnTimeoutOnAHedgedCallStopsIt() throws Exception {
     CompletableFuture<String> call = hedge().executeAsync(hanging, handler).completeOnTimeout("default", 20, TimeUnit.MILLISECONDS);
     assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("default");
+    awaitEnded(attempts.get(0));
     assertThat(attempts.get(0)).isCancelled();
     assertThat(clock.pendingTasks()).isZero();
+  }
+
+  private static void awaitEnded(CompletableFuture<String> attempt) throws Exception {
+    attempt.handle((r, e) -> null).get(10, TimeUnit.SECONDS);
   }
 
   @Test
