@@ -713,6 +713,11 @@ public final class HedgeExecution<T> {
     return Outcomes.summary(handler, result);
   }
 
+  /** Releases a value a blocking attempt returned after the engine cancelled its future. */
+  public static <T> void discardLate(HedgePolicy policy, OutcomeHandler<? super T> handler, int attempt, T value) {
+    Outcomes.discard(handler, policy.discardListeners(), attempt, value, ResultDiscardedEvent.Reason.LATE);
+  }
+
   /** Turns a sync wait's interrupt into the killed outcome. */
   public static CallKilledException killedByInterrupt(InterruptedException interrupted) {
     CallKilledException killed = new CallKilledException("hedged call killed: the waiting thread was interrupted");
