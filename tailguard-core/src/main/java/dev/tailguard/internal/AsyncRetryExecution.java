@@ -191,7 +191,7 @@ public final class AsyncRetryExecution<T> {
   private void scheduleRetry(long delayNanos, Throwable lastError) {
     Cancellable timer;
     try {
-      timer = scheduler.schedule(this::startAttempt, Duration.ofNanos(delayNanos));
+      timer = scheduler.schedule(new PendingRetry(lastError), Duration.ofNanos(delayNanos));
     } catch (RejectedExecutionException rejected) {
       // A shut-down scheduler must fail the call promptly, never leave it hanging (failsafe #260).
       completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, lastError, rejected));
@@ -241,6 +241,30 @@ public final class AsyncRetryExecution<T> {
         flight.context.cancel();
       }
       Futures.cancelQuietly(flight.future);
+    }
+  }
+
+  /**
+   * The retry waiting for its timer. If a caller-owned scheduler is shut down under it
+   * ({@code shutdownNow()} drops it silently), the call fails now instead of pending forever.
+   */
+  private final class PendingRetry implements LossAware {
+    private final Throwable lastError;
+
+    PendingRetry(Throwable lastError) {
+      this.lastError = lastError;
+    }
+
+    @Override
+    public void run() {
+      startAttempt();
+    }
+
+    @Override
+    public void lost(RejectedExecutionException why) {
+      if (!promise.isDone()) {
+        completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, lastError, why));
+      }
     }
   }
 
