@@ -87,6 +87,8 @@ public final class HedgeExecution<T> {
   private T lastRetryableResult;
   private Throwable lastError;
   private BudgetExhaustedException denial;
+  /** The identity the admission sees, or {@link CallIds#NONE} until the call first asks. */
+  private long callId;
 
   private HedgeExecution(
       HedgePolicy policy,
@@ -262,17 +264,24 @@ public final class HedgeExecution<T> {
     }
   }
 
-  /** Asks the budget; a refusal freezes the call, which then ends with what is running. */
+  /**
+   * Asks the budget; a refusal freezes the call, which then ends with what is running, or kills
+   * it when the policy says {@link HedgePolicy.RefusedHedge#KILL_CALL}.
+   */
   private boolean admitHedge(int nextAttempt) {
     boolean admitted;
     try {
-      admitted = policy.admission().admit(nextAttempt);
+      admitted = policy.admission().admit(callId(), nextAttempt);
     } catch (RuntimeException e) {
       Listeners.warn("Tailguard hedge admission threw; hedge refused", e);
       admitted = false;
     }
     if (admitted) {
       return true;
+    }
+    if (policy.whenHedgeRefused() == HedgePolicy.RefusedHedge.KILL_CALL) {
+      killByRefusal(nextAttempt);
+      return false;
     }
     boolean allFailed;
     Cancellable timer;
@@ -632,6 +641,32 @@ public final class HedgeExecution<T> {
       promise.completeExceptionally(failure);
     }
     completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
+  }
+
+  /** This call's identity for the admission check, assigned when it first asks. */
+  private long callId() {
+    lock.lock();
+    try {
+      if (callId == CallIds.NONE) {
+        callId = CallIds.next();
+      }
+      return callId;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The admission refused a hedge and the policy says kill: every attempt is cancelled. */
+  private void killByRefusal(int refusedAttempt) {
+    Ending<T> ending = finish(null);
+    if (ending == null) {
+      return;
+    }
+    cleanUp(ending, 0, ResultDiscardedEvent.Reason.CALL_ENDED);
+    CallKilledException killed = new CallKilledException("hedged call killed: the admission refused hedge " + refusedAttempt);
+    killed.initCause(new BudgetExhaustedException(refusedAttempt, policy.admission().state()));
+    promise.completeExceptionally(killed);
+    completed(HedgeCompletedEvent.Outcome.KILLED, 0);
   }
 
   /** The caller ended the returned future: cancel every attempt and the timers. */

@@ -47,6 +47,8 @@ public final class RetryRun<T> {
   private AttemptHistory history;
   /** The budget's refusal of the next retry, attached to the give-up. */
   private BudgetExhaustedException denial;
+  /** The identity the admission sees, or {@link CallIds#NONE} until the call first asks. */
+  private long callId;
 
   /** Starts the state of a call whose first attempt has not run yet. */
   public static <T> RetryRun<T> beforeFirstAttempt(
@@ -193,7 +195,10 @@ public final class RetryRun<T> {
 
   private boolean admit(int nextAttempt) {
     try {
-      return policy.admission().admit(nextAttempt);
+      if (callId == CallIds.NONE) {
+        callId = CallIds.next();
+      }
+      return policy.admission().admit(callId, nextAttempt);
     } catch (RuntimeException e) {
       // A broken admission check must fail safe: no retry rather than a storm.
       Listeners.warn("Tailguard retry admission check threw; retry refused", e);
