@@ -410,21 +410,10 @@ public final class HedgeExecution<T> {
   }
 
   /** Reads the handler's server hint: NO_HINT, -1 to stop hedging, or the delay capped by maxServerDelay. */
-  @SuppressWarnings("unchecked")
   private long readHint(T result, Throwable error) {
-    Duration hint;
-    try {
-      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
-    } catch (RuntimeException e) {
-      // A hint we cannot read is no hint: the failure starts the next hedge as usual.
-      Listeners.warn("Tailguard server hint reader threw; ignoring the hint", e);
-      return RetryDecider.NO_HINT;
-    }
-    if (hint == null) {
-      return RetryDecider.NO_HINT;
-    }
+    long hint = ServerHints.read(handler, result, error, "ignoring the hint");
     // Used exactly, but a peer cannot park the call longer than maxServerDelay.
-    return hint.isNegative() ? -1 : Math.min(Durations.toNanosSaturated(hint), maxServerDelayNanos);
+    return hint < 0 ? hint : Math.min(hint, maxServerDelayNanos);
   }
 
   /** Starts the timer of a server-hinted hedge; a superseded or stale one cancels itself. */

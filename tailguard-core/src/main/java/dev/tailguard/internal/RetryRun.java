@@ -206,20 +206,8 @@ public final class RetryRun<T> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private long readHint(T result, Throwable error) {
-    Duration hint;
-    try {
-      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
-    } catch (RuntimeException e) {
-      // A hint we cannot read is no hint: the normal backoff applies.
-      Listeners.warn("Tailguard server hint reader threw; using the backoff", e);
-      return RetryDecider.NO_HINT;
-    }
-    if (hint == null) {
-      return RetryDecider.NO_HINT;
-    }
-    return hint.isNegative() ? -1 : Durations.toNanosSaturated(hint);
+    return ServerHints.read(handler, result, error, "using the backoff");
   }
 
   private void record(Verdict verdict, T result, Throwable error, long now) {
