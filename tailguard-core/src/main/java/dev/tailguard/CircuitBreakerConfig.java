@@ -245,7 +245,7 @@ public final class CircuitBreakerConfig {
     public Builder timeWindow(Duration duration, int buckets) {
       Checks.positive(duration, "windowDuration");
       Checks.argument(buckets >= 1 && buckets <= 1000, "windowBuckets must be in [1, 1000]: %s", buckets);
-      Checks.argument(duration.toNanos() >= buckets, "windowDuration must be >= 1ns per bucket: %s", duration);
+      Checks.argument(dev.tailguard.internal.Durations.toNanosSaturated(duration) >= buckets, "windowDuration must be >= 1ns per bucket: %s", duration);
       this.windowType = WindowType.TIME;
       this.windowDuration = duration;
       this.windowBuckets = buckets;

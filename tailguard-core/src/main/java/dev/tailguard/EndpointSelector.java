@@ -48,7 +48,9 @@ public interface EndpointSelector<E> {
 
   /**
    * Round robin over {@code endpoints}, skipping those the call already used while any is left.
-   * Successive calls start at successive endpoints.
+   * Successive calls start at successive endpoints: the shared position moves once per call (at
+   * the call's first pick from these endpoints), and a call's later attempts continue from the
+   * endpoint it used last, so hedges and retries do not shift where the next call starts.
    *
    * @throws IllegalArgumentException if {@code endpoints} is empty
    */
@@ -57,7 +59,12 @@ public interface EndpointSelector<E> {
     Checks.argument(!all.isEmpty(), "endpoints must not be empty");
     AtomicInteger next = new AtomicInteger();
     return (attempt, used) -> {
-      int start = Math.floorMod(next.getAndIncrement(), all.size());
+      int last = -1;
+      for (int i = used.size() - 1; i >= 0 && last < 0; i--) {
+        last = all.indexOf(used.get(i));
+      }
+      // Only a call's first pick from these endpoints moves the shared position.
+      int start = last < 0 ? Math.floorMod(next.getAndIncrement(), all.size()) : (last + 1) % all.size();
       for (int i = 0; i < all.size(); i++) {
         E candidate = all.get((start + i) % all.size());
         if (!used.contains(candidate)) {

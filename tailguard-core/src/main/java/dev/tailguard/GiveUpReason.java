@@ -19,6 +19,6 @@ public enum GiveUpReason {
   ADMISSION_DENIED,
   /** The calling thread was interrupted while waiting to retry. */
   INTERRUPTED,
-  /** The scheduler refused the retry's timer (it was shut down). */
+  /** The scheduler refused the retry's timer, or was shut down ({@code shutdownNow()}) with the retry pending. */
   SCHEDULER_REJECTED
 }

@@ -37,8 +37,13 @@ import java.util.random.RandomGenerator;
  *       the budget agrees. When every attempt has failed, the call fails with {@link
  *       RetriesExhaustedException} holding all of their errors, not just the first.
  *   <li>Losers are cancelled for real: their future is cancelled and each attempt's {@link
- *       AttemptContext#onCancel} hooks run, so adapters can abort the exchange. Any result they
- *       still produce goes to the handler's {@code onDiscard}.
+ *       AttemptContext#onCancel} hooks run, so adapters can abort the exchange. A result a loser
+ *       still delivers through its stage goes to the handler's {@code onDiscard}; so does a value
+ *       a blocking attempt of {@link #execute(AttemptCallable, OutcomeHandler)} returns late. An
+ *       async attempt whose own {@code CompletableFuture} Tailguard cancelled cannot carry a later
+ *       value: when {@code complete(value)} returns false, the attempt's code holds the only
+ *       reference and must release it, with the handler's {@code onDiscard} (as the HTTP
+ *       adapter does).
  *   <li>Cancelling the returned future kills the call: every attempt is cancelled ({@link
  *       #isKilled(Throwable)}).
  * </ul>
@@ -121,7 +126,8 @@ public final class Hedge {
    * Runs a hedged call of blocking attempts and waits for its outcome. Each attempt runs on the
    * hedge's executor (by default a shared cached pool of daemon threads; pass {@code
    * Executors.newVirtualThreadPerTaskExecutor()} on JDK 21+); no thread is used beyond the
-   * attempts themselves. A losing attempt's thread is interrupted.
+   * attempts themselves. A losing attempt's thread is interrupted; a value it still returns goes
+   * to the handler's {@code onDiscard} exactly once.
    *
    * @throws RetriesExhaustedException when every attempt failed retryably
    * @throws CallKilledException when the waiting thread is interrupted (its flag stays set)
@@ -129,7 +135,8 @@ public final class Hedge {
    */
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(call, "call");
-    CompletableFuture<T> outcome = executeAsync(context -> runOnExecutor(call, context), handler);
+    Checks.notNull(handler, "handler");
+    CompletableFuture<T> outcome = executeAsync(context -> runOnExecutor(call, context, handler), handler);
     try {
       return outcome.get();
     } catch (InterruptedException interrupted) {
@@ -150,11 +157,15 @@ public final class Hedge {
     return execute(call, OutcomeHandler.defaults());
   }
 
-  private <T> CompletableFuture<T> runOnExecutor(AttemptCallable<T> call, AttemptContext context) {
+  private <T> CompletableFuture<T> runOnExecutor(AttemptCallable<T> call, AttemptContext context, OutcomeHandler<? super T> handler) {
     CompletableFuture<T> result = new CompletableFuture<>();
     FutureTask<Void> task = new FutureTask<>(() -> {
       try {
-        result.complete(call.call(context));
+        T value = call.call(context);
+        // The engine cancelled this attempt's future before the value came: only we hold it now.
+        if (!result.complete(value)) {
+          HedgeExecution.discardLate(policy, handler, context.attempt(), value);
+        }
       } catch (Throwable t) {
         result.completeExceptionally(t);
       }

@@ -160,7 +160,7 @@ public interface HedgeDelay {
     /** Sets the window of latencies considered, >= 3 ms. Default 30 s (120 s for optimal). */
     public TrackedBuilder window(Duration window) {
       Checks.positive(window, "window");
-      Checks.argument(window.toNanos() >= 3_000_000, "window must be >= 3ms: %s", window);
+      Checks.argument(Durations.toNanosSaturated(window) >= 3_000_000, "window must be >= 3ms: %s", window);
       this.window = window;
       return this;
     }
@@ -194,7 +194,7 @@ public interface HedgeDelay {
     /** Builds the delay. Share it across the calls to one backend. */
     public HedgeDelay build() {
       return new PercentileHedgeDelay(
-          randomized, budget, clock, window.toNanos(), refresh.toNanos(), minDelay.toNanos(), minSamples, targetPercentile);
+          randomized, budget, clock, Durations.toNanosSaturated(window), Durations.toNanosSaturated(refresh), Durations.toNanosSaturated(minDelay), minSamples, targetPercentile);
     }
   }
 }

@@ -24,7 +24,11 @@ import java.util.Optional;
  * <p>Semantics (gRPC's, not Resilience4j's): the first {@link Verdict#SUCCESS} wins; a
  * {@link Verdict#RETRYABLE} failure starts the next hedge at once if attempts remain; a
  * {@link Verdict#NON_RETRYABLE} outcome commits. Losers are cancelled and their results, if any
- * arrive, discarded. Every hedge asks the admission first; a refusal stops new hedges.
+ * arrive, discarded. Every hedge asks the admission first ({@link RetryAdmission#admit(long,
+ * int)}, with the call's identity and the hedge's attempt number). What a refusal does is {@link
+ * #whenHedgeRefused()}: by default it stops new hedges and the call ends with what is running
+ * ({@link RefusedHedge#STOP_HEDGING}); with {@link RefusedHedge#KILL_CALL} it kills the call, as
+ * the design notes' backup-request library does.
  *
  * <p><b>Deadline.</b> With {@link Builder#deadline(Duration)} the whole call ends when it passes:
  * every attempt still running is cancelled (future and {@link AttemptContext#onCancel} hooks), no
@@ -40,11 +44,23 @@ import java.util.Optional;
  * hedges while the attempts in flight continue. {@link ServerHint} has the details.
  *
  * <p>Defaults: 2 attempts (the original and one hedge); no deadline; server hints capped at 60 s;
- * every hedge admitted; no listeners. Instances are immutable and thread-safe.
+ * every hedge admitted, a refusal stops hedging; no listeners. Instances are immutable and thread-safe.
  *
  * @since 0.1
  */
 public final class HedgePolicy {
+  /** What a hedge the admission refuses does to its call. */
+  public enum RefusedHedge {
+    /** No more hedges start; the call ends with the attempts already running. The default. */
+    STOP_HEDGING,
+    /**
+     * The call is killed: every attempt still running is cancelled and the call fails with {@link
+     * CallKilledException} (so {@link Hedge#isKilled(Throwable)} is true), its cause the {@link
+     * BudgetExhaustedException}.
+     */
+    KILL_CALL
+  }
+
   /** The most attempts a hedged call may start. */
   public static final int MAX_ATTEMPTS_LIMIT = 10;
 
@@ -53,6 +69,7 @@ public final class HedgePolicy {
   private final Duration deadline;
   private final Duration maxServerDelay;
   private final RetryAdmission admission;
+  private final RefusedHedge whenHedgeRefused;
   private final List<EventListener<HedgeStartedEvent>> hedgeListeners;
   private final List<EventListener<AttemptStartedEvent>> attemptListeners;
   private final List<EventListener<HedgeCompletedEvent>> completionListeners;
@@ -64,6 +81,7 @@ public final class HedgePolicy {
     this.deadline = builder.deadline;
     this.maxServerDelay = builder.maxServerDelay;
     this.admission = builder.admission;
+    this.whenHedgeRefused = builder.whenHedgeRefused;
     this.hedgeListeners = List.copyOf(builder.hedgeListeners);
     this.attemptListeners = List.copyOf(builder.attemptListeners);
     this.completionListeners = List.copyOf(builder.completionListeners);
@@ -83,6 +101,7 @@ public final class HedgePolicy {
   public Builder toBuilder() {
     Builder builder = new Builder(delay).maxAttempts(maxAttempts).maxServerDelay(maxServerDelay).admission(admission);
     builder.deadline = deadline;
+    builder.whenHedgeRefused = whenHedgeRefused;
     builder.hedgeListeners.addAll(hedgeListeners);
     builder.attemptListeners.addAll(attemptListeners);
     builder.completionListeners.addAll(completionListeners);
@@ -115,6 +134,11 @@ public final class HedgePolicy {
     return admission;
   }
 
+  /** Returns what a refused hedge does to its call. Default {@link RefusedHedge#STOP_HEDGING}. */
+  public RefusedHedge whenHedgeRefused() {
+    return whenHedgeRefused;
+  }
+
   /** Returns the listeners for started hedges. */
   public List<EventListener<HedgeStartedEvent>> hedgeListeners() {
     return hedgeListeners;
@@ -138,7 +162,7 @@ public final class HedgePolicy {
   @Override
   public String toString() {
     return "HedgePolicy{maxAttempts=" + maxAttempts + ", delay=" + delay + ", deadline=" + deadline
-        + ", maxServerDelay=" + maxServerDelay + ", admission=" + admission + "}";
+        + ", maxServerDelay=" + maxServerDelay + ", admission=" + admission + ", whenHedgeRefused=" + whenHedgeRefused + "}";
   }
 
   /** Builds a {@link HedgePolicy}. Not thread-safe. */
@@ -148,6 +172,7 @@ public final class HedgePolicy {
     private Duration deadline;
     private Duration maxServerDelay = Duration.ofSeconds(60);
     private RetryAdmission admission = RetryAdmission.always();
+    private RefusedHedge whenHedgeRefused = RefusedHedge.STOP_HEDGING;
     private final List<EventListener<HedgeStartedEvent>> hedgeListeners = new ArrayList<>();
     private final List<EventListener<AttemptStartedEvent>> attemptListeners = new ArrayList<>();
     private final List<EventListener<HedgeCompletedEvent>> completionListeners = new ArrayList<>();
@@ -201,6 +226,18 @@ public final class HedgePolicy {
      */
     public Builder admission(RetryAdmission admission) {
       this.admission = Checks.notNull(admission, "admission");
+      return this;
+    }
+
+    /**
+     * Sets what a hedge the admission refuses does: {@link RefusedHedge#STOP_HEDGING} (the
+     * default: the call ends with what is running) or {@link RefusedHedge#KILL_CALL} (every
+     * attempt cancelled, the call fails with {@link CallKilledException}).
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder whenHedgeRefused(RefusedHedge whenRefused) {
+      this.whenHedgeRefused = Checks.notNull(whenRefused, "whenHedgeRefused");
       return this;
     }
 

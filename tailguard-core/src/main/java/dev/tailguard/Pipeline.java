@@ -1,6 +1,7 @@
 package dev.tailguard;
 
 import dev.tailguard.internal.Checks;
+import dev.tailguard.internal.Durations;
 import dev.tailguard.internal.GuardedAttempts;
 import dev.tailguard.internal.ThreadLocalRandomGenerator;
 import dev.tailguard.time.Clock;
@@ -48,6 +49,12 @@ import java.util.random.RandomGenerator;
  * String value = pipeline.execute(() -> fetch(), OutcomeHandler.defaults(), Fallback.of("cached"));
  * }</pre>
  *
+ * <p>Without {@link Builder#retry} or {@link Builder#hedge} the call runs exactly once: it returns
+ * the attempt's result (whatever the classifier says of it) or throws the attempt's own exception
+ * unchanged, {@link CircuitOpenException} when the breaker refuses, or {@link
+ * AttemptTimeoutException} when the timeout passes; nothing is wrapped and no attempt history is
+ * kept.
+ *
  * <p>The synchronous and asynchronous paths apply the same layers in the same order. Instances
  * are immutable and thread-safe.
  *
@@ -72,7 +79,8 @@ public final class Pipeline {
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.random = b.random;
-    this.retrier = hedge == null ? Retry.of(retry == null ? RetryPolicy.builder().maxAttempts(1).build() : retry, clock, scheduler, random) : null;
+    // Without a retry or a hedge there is exactly one attempt: no retry engine, no attempt history.
+    this.retrier = retry == null ? null : Retry.of(retry, clock, scheduler, random);
     this.hedger = hedge == null ? null : Hedge.builder(hedge).clock(clock).scheduler(scheduler).random(random).build();
   }
 
@@ -88,8 +96,15 @@ public final class Pipeline {
    *     CircuitOpenException} when the breaker rejects the call
    */
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
+    Checks.notNull(handler, "handler");
     AttemptCallable<T> guarded = GuardedAttempts.sync(Checks.notNull(call, "call"), breaker, timeout, clock, scheduler, handler);
-    return hedger != null ? hedger.execute(guarded, handler) : retrier.execute(guarded, handler);
+    if (hedger != null) {
+      return hedger.execute(guarded, handler);
+    }
+    if (retrier != null) {
+      return retrier.execute(guarded, handler);
+    }
+    return guarded.call(new AttemptContext(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration())));
   }
 
   /** Runs the call with the default outcome handler. */
@@ -98,7 +113,7 @@ public final class Pipeline {
     // Without a hedge or a timeout nothing needs the attempt's context: take the allocation-free path.
     if (hedger == null && timeout == null) {
       OutcomeHandler<T> handler = OutcomeHandler.defaults();
-      return retrier.executeGuarded(call, breaker, handler);
+      return retrier != null ? retrier.executeGuarded(call, breaker, handler) : GuardedAttempts.once(call, breaker, handler);
     }
     return execute(context -> call.call(), OutcomeHandler.defaults());
   }
@@ -128,10 +143,20 @@ public final class Pipeline {
     }
   }
 
-  /** Starts the call asynchronously. Cancelling the future cancels the attempts in flight. */
+  /**
+   * Starts the call asynchronously. Completing the returned future in any way (cancel, complete,
+   * orTimeout) ends the call: pending timers are removed and the attempts in flight cancelled.
+   */
   public <T> CompletableFuture<T> executeAsync(AsyncAttempt<T> call, OutcomeHandler<? super T> handler) {
+    Checks.notNull(handler, "handler");
     AsyncAttempt<T> guarded = GuardedAttempts.async(Checks.notNull(call, "call"), breaker, timeout, scheduler, handler);
-    return hedger != null ? hedger.executeAsync(guarded, handler) : retrier.executeAsync(guarded, handler);
+    if (hedger != null) {
+      return hedger.executeAsync(guarded, handler);
+    }
+    if (retrier != null) {
+      return retrier.executeAsync(guarded, handler);
+    }
+    return GuardedAttempts.startOnce(guarded, timeout);
   }
 
   /** Starts the call asynchronously with the default outcome handler. */
@@ -167,12 +192,9 @@ public final class Pipeline {
         outer.completeExceptionally(fallbackFailure);
       }
     });
-    // Cancelling the caller's future kills the call underneath.
-    outer.whenComplete((result, error) -> {
-      if (outer.isCancelled()) {
-        inner.cancel(true);
-      }
-    });
+    // The caller ending its future in any way (cancel, complete, orTimeout) kills the call
+    // underneath; once the call has ended this does nothing.
+    outer.whenComplete((result, error) -> inner.cancel(true));
     return outer;
   }
 

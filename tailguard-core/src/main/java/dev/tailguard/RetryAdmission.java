@@ -23,6 +23,21 @@ public interface RetryAdmission {
   boolean admit(int attempt);
 
   /**
+   * Decides whether the given attempt of the given call may start. Tailguard's engines call this
+   * one; override it to keep a limit per call (at most one hedge per user request, say) without a
+   * {@code Hedge} or {@code Retry} per call. The default ignores the call and asks {@link
+   * #admit(int)}.
+   *
+   * @param callId the call's identity: the same for every attempt of one call, different for
+   *     every call in this JVM (a sequence number, assigned when the call first asks)
+   * @param attempt the number of the attempt about to start, at least 2
+   * @return {@code true} to allow it
+   */
+  default boolean admit(long callId, int attempt) {
+    return admit(attempt);
+  }
+
+  /**
    * Decides whether a new call may send its first attempt. Only client-side throttling ever says
    * no; the default admits every call.
    *

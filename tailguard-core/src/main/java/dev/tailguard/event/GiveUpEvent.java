@@ -32,9 +32,9 @@ public final class GiveUpEvent {
     return reason;
   }
 
-  /** Returns how many attempts the call made. */
+  /** Returns how many attempts the call made (saturated at {@code Integer.MAX_VALUE}). */
   public int attempts() {
-    return failure.attempts().size();
+    return (int) Math.min(Integer.MAX_VALUE, failure.attemptCount());
   }
 
   /** Returns the time from the call's start to the give-up. */
@@ -42,7 +42,7 @@ public final class GiveUpEvent {
     return elapsed;
   }
 
-  /** Returns the exception with the full attempt history. */
+  /** Returns the exception with the attempt history (first and last attempts, the rest counted). */
   public RetriesExhaustedException failure() {
     return failure;
   }

@@ -29,7 +29,7 @@ public final class AdaptiveThrottle implements RetryBudget {
   private final String description;
 
   public AdaptiveThrottle(RetryBudget.AdaptiveThrottleBuilder builder) {
-    long windowNanos = builder.window().toNanos();
+    long windowNanos = Durations.toNanosSaturated(builder.window());
     this.k = builder.k();
     this.requests = new WindowedCounter(builder.clock(), windowNanos, SLOTS);
     this.accepts = new WindowedCounter(builder.clock(), windowNanos, SLOTS);

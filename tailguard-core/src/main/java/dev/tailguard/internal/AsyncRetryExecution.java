@@ -25,8 +25,8 @@ import java.util.random.RandomGenerator;
  * <p>Concurrency: three things race for each attempt — its completion, its timeout timer and the
  * caller cancelling the returned future. Each attempt's {@code settled} flag lets exactly one of
  * the first two decide the attempt; a result that loses goes to the discard hook. The returned
- * future is completed once; cancelling it cancels the pending retry timer and the attempt in
- * flight.
+ * future is completed once; its holder completing it in any way (cancel, complete, orTimeout)
+ * cancels the pending retry timer and the attempt in flight.
  */
 public final class AsyncRetryExecution<T> {
   private final RetryRun<T> run;
@@ -68,12 +68,9 @@ public final class AsyncRetryExecution<T> {
     }
     AsyncRetryExecution<T> execution =
         new AsyncRetryExecution<>(policy, clock, scheduler, random, attempt, handler);
-    execution.promise.whenComplete(
-        (result, error) -> {
-          if (execution.promise.isCancelled()) {
-            execution.cancelEverything();
-          }
-        });
+    // Any completion by the future's holder (cancel, complete, orTimeout) ends the call; after the
+    // engine's own completion this finds nothing left to cancel.
+    execution.promise.whenComplete((result, error) -> execution.cancelEverything());
     execution.startAttempt();
     return execution.promise;
   }
@@ -109,8 +106,10 @@ public final class AsyncRetryExecution<T> {
       }
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, error));
-    // The caller may have cancelled between our check and publishing this attempt.
-    if (promise.isCancelled()) {
+    // Only now may a layer below time the attempt out: its timer's effect reaches onComplete.
+    flight.context.subscribed();
+    // The caller may have ended the call between our check and publishing this attempt.
+    if (promise.isDone()) {
       cancelEverything();
     }
   }
@@ -192,14 +191,14 @@ public final class AsyncRetryExecution<T> {
   private void scheduleRetry(long delayNanos, Throwable lastError) {
     Cancellable timer;
     try {
-      timer = scheduler.schedule(this::startAttempt, Duration.ofNanos(delayNanos));
+      timer = scheduler.schedule(new PendingRetry(lastError), Duration.ofNanos(delayNanos));
     } catch (RejectedExecutionException rejected) {
       // A shut-down scheduler must fail the call promptly, never leave it hanging (failsafe #260).
       completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, lastError, rejected));
       return;
     }
     retryTimer = timer;
-    if (promise.isCancelled()) {
+    if (promise.isDone()) {
       timer.cancel();
     }
   }
@@ -242,6 +241,30 @@ public final class AsyncRetryExecution<T> {
         flight.context.cancel();
       }
       Futures.cancelQuietly(flight.future);
+    }
+  }
+
+  /**
+   * The retry waiting for its timer. If a caller-owned scheduler is shut down under it
+   * ({@code shutdownNow()} drops it silently), the call fails now instead of pending forever.
+   */
+  private final class PendingRetry implements LossAware {
+    private final Throwable lastError;
+
+    PendingRetry(Throwable lastError) {
+      this.lastError = lastError;
+    }
+
+    @Override
+    public void run() {
+      startAttempt();
+    }
+
+    @Override
+    public void lost(RejectedExecutionException why) {
+      if (!promise.isDone()) {
+        completeExceptionally(run.onGiveUp(GiveUpReason.SCHEDULER_REJECTED, null, lastError, why));
+      }
     }
   }
 

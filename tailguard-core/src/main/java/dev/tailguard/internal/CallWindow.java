@@ -1,10 +1,8 @@
 package dev.tailguard.internal;
 
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
-/** A CLOSED breaker's sliding window of call outcomes. Lock-free; one per CLOSED episode. */
+/** A CLOSED breaker's sliding window of call outcomes; one per CLOSED episode. Thread-safe. */
 abstract class CallWindow {
   static final int FAILED = 2;
   static final int SLOW = 4;
@@ -19,61 +17,77 @@ abstract class CallWindow {
   abstract long slowCalls();
 
   /**
-   * The last N calls: a ring of outcome codes plus running counts, exact under concurrency. A
-   * healthy window (full, all successes) records a success with three reads and no write.
+   * The last N calls: a ring of outcome codes plus running counts, linearizable under racing
+   * writers. A healthy window (full, all successes) records a success with one read and no write.
+   *
+   * <p>Why a lock: a writer that claimed a slot but had not written it yet still counted the
+   * outcome it was about to evict, while a later writer already replaced the next slot, so a
+   * reader saw an outcome twice (2 slow calls in a window of 2 that only ever held one; Lincheck,
+   * {@code CountWindowLincheckTest}). Writers now claim, swap and count in one step, and the three
+   * counts live in one volatile word, so every read sees a whole number of records.
    */
   static final class Count extends CallWindow {
+    private static final int BITS = 21;
+    private static final long MASK = (1L << BITS) - 1;
+    private static final long ONE_CALL = 1L;
+    private static final long ONE_FAILURE = 1L << BITS;
+    private static final long ONE_SLOW = 1L << (2 * BITS);
+
     private final int size;
-    private final AtomicLong cursor = new AtomicLong();
-    private final AtomicIntegerArray ring;
-    private final AtomicInteger failures = new AtomicInteger();
-    private final AtomicInteger slow = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
+    private final byte[] ring;
+    private int next;
+    /** calls | failures << 21 | slow << 42 (each at most 1,000,000); written under the lock. */
+    private volatile long counts;
 
     Count(int size) {
+      // The packed counts hold at most 2^21 - 1 each; the config caps windows at 1,000,000.
+      Checks.argument(size >= 1 && size <= MASK, "windowSize must be in [1, %s]: %s", MASK, size);
       this.size = size;
-      this.ring = new AtomicIntegerArray(size);
+      this.ring = new byte[size];
     }
 
     @Override
     void record(boolean failed, boolean isSlow) {
       // A success entering a full window of successes changes nothing wherever it lands, so it
-      // skips even the cursor. Against a failure whose count is not visible yet it simply comes
-      // first: that failure still leaves the window after the same number of later calls.
-      if (!failed && !isSlow && failures.get() == 0 && slow.get() == 0 && cursor.get() >= size) {
+      // takes no lock. Against a writer whose counts are not published yet it simply comes first.
+      if (!failed && !isSlow && counts == size) {
         return;
       }
-      int code = 1 | (failed ? FAILED : 0) | (isSlow ? SLOW : 0);
-      int index = (int) (cursor.getAndIncrement() % size);
-      // The common case, a success replacing a success, changes nothing: skip the write. A racing
-      // writer of the same slot then simply leaves its own code, with counts that match it.
-      if (ring.get(index) == code) {
-        return;
-      }
-      int old = ring.getAndSet(index, code);
-      // Adjust the counts by what entered minus what left; getAndSet makes every call's delta exact.
-      int failedDelta = ((code & FAILED) - (old & FAILED)) / FAILED;
-      if (failedDelta != 0) {
-        failures.addAndGet(failedDelta);
-      }
-      int slowDelta = ((code & SLOW) - (old & SLOW)) / SLOW;
-      if (slowDelta != 0) {
-        slow.addAndGet(slowDelta);
+      byte code = (byte) (1 | (failed ? FAILED : 0) | (isSlow ? SLOW : 0));
+      lock.lock();
+      try {
+        int index = next;
+        next = index + 1 == size ? 0 : index + 1;
+        byte old = ring[index];
+        // The common case, a success replacing a success, changes nothing: skip the write.
+        if (old == code) {
+          return;
+        }
+        ring[index] = code;
+        long delta = (old == 0 ? ONE_CALL : 0)
+            + (((code & FAILED) - (old & FAILED)) / FAILED) * ONE_FAILURE
+            + (((code & SLOW) - (old & SLOW)) / SLOW) * ONE_SLOW;
+        counts += delta;
+      } finally {
+        lock.unlock();
       }
     }
 
     @Override
     long calls() {
-      return Math.min(cursor.get(), size);
+      return counts & MASK;
     }
 
     @Override
     long failures() {
-      return failures.get();
+      return (counts >>> BITS) & MASK;
     }
 
     @Override
     long slowCalls() {
-      return slow.get();
+      return (counts >>> (2 * BITS)) & MASK;
     }
   }
 

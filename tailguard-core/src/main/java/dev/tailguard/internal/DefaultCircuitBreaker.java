@@ -55,7 +55,7 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
     this.config = Checks.notNull(config, "config");
     this.clock = Checks.notNull(clock, "clock");
     this.tracksSlowCalls = config.slowCallDuration().isPresent();
-    this.slowNanos = config.slowCallDuration().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+    this.slowNanos = config.slowCallDuration().map(Durations::toNanosSaturated).orElse(Long.MAX_VALUE);
     this.adaptive = config.adaptiveK() > 0
         ? (AdaptiveThrottle) RetryBudget.adaptiveThrottle().k(config.adaptiveK()).window(
             config.windowType() == CircuitBreakerConfig.WindowType.TIME ? config.windowDuration() : Duration.ofSeconds(10)).clock(clock).build()
@@ -89,7 +89,7 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
   private State closed(long epoch) {
     CallWindow window = config.windowType() == CircuitBreakerConfig.WindowType.COUNT
         ? new CallWindow.Count(config.windowSize())
-        : new CallWindow.Time(clock, config.windowDuration().toNanos(), config.windowBuckets());
+        : new CallWindow.Time(clock, Durations.toNanosSaturated(config.windowDuration()), config.windowBuckets());
     return new State(CircuitState.CLOSED, epoch, 0, window, 0, null, 0);
   }
 
@@ -97,7 +97,7 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
     int opens = from.opens + 1;
     long duration = config.openBackoff()
         .map(b -> b.delayNanos(opens, 0, ThreadLocalRandomGenerator.INSTANCE))
-        .orElse(config.openDuration().toNanos());
+        .orElse(Durations.toNanosSaturated(config.openDuration()));
     return new State(CircuitState.OPEN, from.epoch + 1, opens, null, now + duration, null, 0);
   }
 
@@ -165,7 +165,7 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
   }
 
   private int freeSlot(State s, long now) {
-    long maxWait = config.maxWaitInHalfOpen().toNanos();
+    long maxWait = Durations.toNanosSaturated(config.maxWaitInHalfOpen());
     for (int i = 0; i < s.trials.length; i++) {
       if (s.trials[i] == FREE || now - s.trials[i] >= maxWait) {
         return i;
@@ -209,7 +209,7 @@ public final class DefaultCircuitBreaker implements CircuitBreaker {
 
   private void onTrialOutcome(long epoch, int slot, long issuedAt, Outcome outcome) {
     // A trial that outlived maxWaitInHalfOpen was reclaimed, even if nobody has reused its slot yet.
-    if (outcome != Outcome.RELEASED && clock.nanoTime() - issuedAt >= config.maxWaitInHalfOpen().toNanos()) {
+    if (outcome != Outcome.RELEASED && clock.nanoTime() - issuedAt >= Durations.toNanosSaturated(config.maxWaitInHalfOpen())) {
       return;
     }
     while (true) {

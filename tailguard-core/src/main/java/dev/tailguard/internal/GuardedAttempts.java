@@ -15,7 +15,13 @@ import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.time.Cancellable;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -66,6 +72,12 @@ public final class GuardedAttempts {
     }
   }
 
+  /**
+   * One attempt guarded by the breaker and the timeout. Whoever settles it first (the attempt
+   * answering, the timeout, or the holder of the returned future completing or cancelling it)
+   * decides how the breaker hears of it; the holder ending it cancels the attempt (its future and
+   * its cancel hooks) and releases the permit uncounted.
+   */
   public static <T> AsyncAttempt<T> async(
       AsyncAttempt<T> call, CircuitBreaker breaker, Timeout timeout, Scheduler scheduler, OutcomeHandler<? super T> handler) {
     return context -> {
@@ -79,47 +91,147 @@ public final class GuardedAttempts {
       CompletionStage<T> stage;
       try {
         stage = call.start(context);
+        if (stage == null) {
+          throw new NullPointerException("attempt " + context.attempt() + " returned a null CompletionStage");
+        }
       } catch (Throwable t) {
         stage = CompletableFuture.failedFuture(t);
       }
       CompletableFuture<T> inner = Futures.toFuture(stage);
       CompletableFuture<T> outer = new CompletableFuture<>();
-      Cancellable timer = null;
-      if (timeout != null) {
-        long nanos = timeout.duration().toNanos();
-        timer = scheduler.schedule(() -> {
-          if (outer.completeExceptionally(new AttemptTimeoutException(context.attempt(), nanos))) {
-            // Adapters abort the exchange in their cancel hooks, not only through the future.
-            if (context instanceof CancellableAttempt) {
-              ((CancellableAttempt) context).cancel();
-            }
-            Futures.cancelQuietly(inner);
-          }
-        }, timeout.duration());
-      }
-      Cancellable watch = timer;
+      AtomicBoolean settled = new AtomicBoolean();
+      CircuitBreaker.Permit held = permit;
+      AtomicReference<Cancellable> timer = new AtomicReference<>();
       stage.whenComplete((result, error) -> {
-        if (watch != null) {
-          watch.cancel();
+        boolean first = settled.compareAndSet(false, true);
+        // After settling, so that a timer being armed right now either is seen here or sees us.
+        cancelTimer(timer);
+        Throwable failure = Futures.unwrap(error);
+        boolean delivered = false;
+        if (first) {
+          report(held, handler.classifier(), result, failure);
+          delivered = failure == null ? outer.complete(result) : outer.completeExceptionally(failure);
         }
-        boolean delivered = error == null ? outer.complete(result) : outer.completeExceptionally(Futures.unwrap(error));
-        // Timed out or cancelled before it answered: the engine will never see this result.
-        if (!delivered && error == null) {
+        // Timed out or ended by its holder before it answered: nobody will see this result.
+        if (!delivered && failure == null) {
           Outcomes.discard(handler, List.of(), context.attempt(), result, ResultDiscardedEvent.Reason.LATE);
         }
       });
-      CircuitBreaker.Permit held = permit;
       outer.whenComplete((result, error) -> {
-        if (outer.isCancelled()) {
-          if (watch != null) {
-            watch.cancel();
+        // The holder (the engine cancelling a loser, or a caller's complete, cancel or orTimeout)
+        // ended the attempt first: it says nothing about the backend.
+        if (settled.compareAndSet(false, true)) {
+          cancelTimer(timer);
+          if (held != null) {
+            held.release();
           }
-          Futures.cancelQuietly(inner);
+          abandon(context, inner);
         }
-        report(held, handler.classifier(), result, Futures.unwrap(error));
       });
+      // An attempt that already answered needs no timer.
+      if (timeout != null && !settled.get()) {
+        Runnable arm = () -> armTimeout(timer, settled, timeout, scheduler, () -> {
+          AttemptTimeoutException timedOut = new AttemptTimeoutException(context.attempt(), Durations.toNanosSaturated(timeout.duration()));
+          report(held, handler.classifier(), null, timedOut);
+          outer.completeExceptionally(timedOut);
+          // Adapters abort the exchange in their cancel hooks, not only through the future.
+          abandon(context, inner);
+        }, rejected -> {
+          // Nothing could bound this attempt: end it rather than let it run unwatched.
+          if (held != null) {
+            held.release();
+          }
+          outer.completeExceptionally(rejected);
+          abandon(context, inner);
+        });
+        // Under an engine the timer waits until the engine listens to `outer`, so that everything
+        // the timeout causes (the retry, the next hedge) happens inside the timer's own task.
+        if (context instanceof CancellableAttempt) {
+          ((CancellableAttempt) context).whenSubscribed(arm);
+        } else {
+          arm.run();
+        }
+      }
       return outer;
     };
+  }
+
+  /** Runs one guarded attempt with no retry engine above it: the future is the call's. */
+  public static <T> CompletableFuture<T> startOnce(AsyncAttempt<T> guarded, Timeout timeout) {
+    CancellableAttempt context = new CancellableAttempt(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration()));
+    CompletableFuture<T> call;
+    try {
+      call = guarded.start(context).toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    // No engine listens here: the caller holds the future itself, so the timeout may start now.
+    context.subscribed();
+    return call;
+  }
+
+  /**
+   * One synchronous attempt with no retry engine above it: its exception propagates unchanged,
+   * and nothing is allocated beyond what the breaker needs.
+   */
+  public static <T> T once(Callable<T> call, CircuitBreaker breaker, OutcomeHandler<? super T> handler) throws Exception {
+    CircuitBreaker.Permit permit = null;
+    if (breaker != null && (permit = breaker.tryAcquire()) == null) {
+      throw new CircuitOpenException(breaker.config().name(), breaker.state());
+    }
+    T result;
+    try {
+      result = call.call();
+    } catch (Throwable t) {
+      report(permit, handler.classifier(), null, t);
+      throw t;
+    }
+    report(permit, handler.classifier(), result, null);
+    return result;
+  }
+
+  /**
+   * Arms the attempt's timeout unless the attempt is already settled; whoever settles it later
+   * (answer or holder) cancels the timer, and a timer armed after that is cancelled here.
+   */
+  private static void armTimeout(AtomicReference<Cancellable> timer, AtomicBoolean settled, Timeout timeout, Scheduler scheduler,
+      Runnable onTimeout, Consumer<RejectedExecutionException> onRejected) {
+    if (settled.get()) {
+      return;
+    }
+    long nanos = Durations.toNanosSaturated(timeout.duration());
+    Cancellable armed;
+    try {
+      armed = scheduler.schedule(() -> {
+        if (settled.compareAndSet(false, true)) {
+          onTimeout.run();
+        }
+      }, Duration.ofNanos(nanos));
+    } catch (RejectedExecutionException rejected) {
+      if (settled.compareAndSet(false, true)) {
+        onRejected.accept(rejected);
+      }
+      return;
+    }
+    timer.set(armed);
+    // Settled while we armed it: the settling side may not have seen the timer.
+    if (settled.get()) {
+      armed.cancel();
+    }
+  }
+
+  private static void cancelTimer(AtomicReference<Cancellable> timer) {
+    Cancellable armed = timer.get();
+    if (armed != null) {
+      armed.cancel();
+    }
+  }
+
+  private static void abandon(AttemptContext context, CompletableFuture<?> inner) {
+    if (context instanceof CancellableAttempt) {
+      ((CancellableAttempt) context).cancel();
+    }
+    Futures.cancelQuietly(inner);
   }
 
   public static <T> AttemptCallable<T> sync(
@@ -132,9 +244,10 @@ public final class GuardedAttempts {
           throw new CircuitOpenException(breaker.config().name(), breaker.state());
         }
       }
+      long limit = timeout != null ? Durations.toNanosSaturated(timeout.duration()) : 0;
       long start = timeout != null ? clock.nanoTime() : 0;
       AttemptInterrupter interrupter = timeout != null && timeout.interrupt()
-          ? AttemptInterrupter.arm(scheduler, timeout.duration().toNanos()) : null;
+          ? AttemptInterrupter.arm(scheduler, limit) : null;
       T result = null;
       Throwable error = null;
       try {
@@ -143,13 +256,13 @@ public final class GuardedAttempts {
         error = t;
       }
       boolean timedOut = interrupter != null && interrupter.disarm();
-      if (!timedOut && timeout != null && clock.nanoTime() - start > timeout.duration().toNanos()) {
+      if (!timedOut && timeout != null && clock.nanoTime() - start > limit) {
         timedOut = true;
       }
       if (timedOut) {
         Outcomes.discard(handler, List.of(), context.attempt(), error == null ? result : null, ResultDiscardedEvent.Reason.LATE);
         result = null;
-        error = new AttemptTimeoutException(context.attempt(), timeout.duration().toNanos());
+        error = new AttemptTimeoutException(context.attempt(), limit);
       }
       report(permit, handler.classifier(), result, error);
       if (error == null) {

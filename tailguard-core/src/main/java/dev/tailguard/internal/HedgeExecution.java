@@ -87,6 +87,8 @@ public final class HedgeExecution<T> {
   private T lastRetryableResult;
   private Throwable lastError;
   private BudgetExhaustedException denial;
+  /** The identity the admission sees, or {@link CallIds#NONE} until the call first asks. */
+  private long callId;
 
   private HedgeExecution(
       HedgePolicy policy,
@@ -119,11 +121,9 @@ public final class HedgeExecution<T> {
       return CompletableFuture.failedFuture(refused);
     }
     HedgeExecution<T> call = new HedgeExecution<>(policy, clock, scheduler, random, attempt, handler);
-    call.promise.whenComplete((result, error) -> {
-      if (call.promise.isCancelled()) {
-        call.kill();
-      }
-    });
+    // Any completion by the future's holder (cancel, complete, orTimeout) kills the call; after the
+    // engine's own completion kill() finds the call already done and does nothing.
+    call.promise.whenComplete((result, error) -> call.kill());
     if (call.deadlineNanos >= 0 && !call.armDeadline()) {
       return call.promise;
     }
@@ -207,6 +207,8 @@ public final class HedgeExecution<T> {
     }
     stage.whenComplete((result, error) -> onComplete(flight, result, Futures.unwrap(error)));
     armNextHedge(flight.number);
+    // Only now may a layer below time the attempt out: its timer's effect reaches onComplete.
+    flight.context.subscribed();
   }
 
   private void armNextHedge(int afterAttempt) {
@@ -262,17 +264,24 @@ public final class HedgeExecution<T> {
     }
   }
 
-  /** Asks the budget; a refusal freezes the call, which then ends with what is running. */
+  /**
+   * Asks the budget; a refusal freezes the call, which then ends with what is running, or kills
+   * it when the policy says {@link HedgePolicy.RefusedHedge#KILL_CALL}.
+   */
   private boolean admitHedge(int nextAttempt) {
     boolean admitted;
     try {
-      admitted = policy.admission().admit(nextAttempt);
+      admitted = policy.admission().admit(callId(), nextAttempt);
     } catch (RuntimeException e) {
       Listeners.warn("Tailguard hedge admission threw; hedge refused", e);
       admitted = false;
     }
     if (admitted) {
       return true;
+    }
+    if (policy.whenHedgeRefused() == HedgePolicy.RefusedHedge.KILL_CALL) {
+      killByRefusal(nextAttempt);
+      return false;
     }
     boolean allFailed;
     Cancellable timer;
@@ -401,21 +410,10 @@ public final class HedgeExecution<T> {
   }
 
   /** Reads the handler's server hint: NO_HINT, -1 to stop hedging, or the delay capped by maxServerDelay. */
-  @SuppressWarnings("unchecked")
   private long readHint(T result, Throwable error) {
-    Duration hint;
-    try {
-      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
-    } catch (RuntimeException e) {
-      // A hint we cannot read is no hint: the failure starts the next hedge as usual.
-      Listeners.warn("Tailguard server hint reader threw; ignoring the hint", e);
-      return RetryDecider.NO_HINT;
-    }
-    if (hint == null) {
-      return RetryDecider.NO_HINT;
-    }
+    long hint = ServerHints.read(handler, result, error, "ignoring the hint");
     // Used exactly, but a peer cannot park the call longer than maxServerDelay.
-    return hint.isNegative() ? -1 : Math.min(Durations.toNanosSaturated(hint), maxServerDelayNanos);
+    return hint < 0 ? hint : Math.min(hint, maxServerDelayNanos);
   }
 
   /** Starts the timer of a server-hinted hedge; a superseded or stale one cancels itself. */
@@ -634,7 +632,33 @@ public final class HedgeExecution<T> {
     completed(HedgeCompletedEvent.Outcome.ALL_FAILED, 0);
   }
 
-  /** The caller cancelled: cancel every attempt and the timer. */
+  /** This call's identity for the admission check, assigned when it first asks. */
+  private long callId() {
+    lock.lock();
+    try {
+      if (callId == CallIds.NONE) {
+        callId = CallIds.next();
+      }
+      return callId;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The admission refused a hedge and the policy says kill: every attempt is cancelled. */
+  private void killByRefusal(int refusedAttempt) {
+    Ending<T> ending = finish(null);
+    if (ending == null) {
+      return;
+    }
+    cleanUp(ending, 0, ResultDiscardedEvent.Reason.CALL_ENDED);
+    CallKilledException killed = new CallKilledException("hedged call killed: the admission refused hedge " + refusedAttempt);
+    killed.initCause(new BudgetExhaustedException(refusedAttempt, policy.admission().state()));
+    promise.completeExceptionally(killed);
+    completed(HedgeCompletedEvent.Outcome.KILLED, 0);
+  }
+
+  /** The caller ended the returned future: cancel every attempt and the timers. */
   private void kill() {
     Ending<T> ending = finish(null);
     if (ending != null) {
@@ -711,6 +735,11 @@ public final class HedgeExecution<T> {
 
   private String summary(T result) {
     return Outcomes.summary(handler, result);
+  }
+
+  /** Releases a value a blocking attempt returned after the engine cancelled its future. */
+  public static <T> void discardLate(HedgePolicy policy, OutcomeHandler<? super T> handler, int attempt, T value) {
+    Outcomes.discard(handler, policy.discardListeners(), attempt, value, ResultDiscardedEvent.Reason.LATE);
   }
 
   /** Turns a sync wait's interrupt into the killed outcome. */

@@ -29,7 +29,7 @@ public final class RatioBudget implements RetryBudget {
   private final String description;
 
   public RatioBudget(RetryBudget.RatioBuilder builder) {
-    long ttlNanos = builder.ttl().toNanos();
+    long ttlNanos = Durations.toNanosSaturated(builder.ttl());
     this.percentCanRetry = builder.percentCanRetry();
     this.reserve = builder.minRetriesPerSecond() * (ttlNanos / 1e9);
     this.deposits = new WindowedCounter(builder.clock(), ttlNanos, SLOTS);

@@ -18,7 +18,6 @@ import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.event.RetryScheduledEvent;
 import dev.tailguard.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -45,9 +44,11 @@ public final class RetryRun<T> {
   private long attemptStartNanos = UNKNOWN;
   private int backoffIndex;
   private long previousDelayNanos;
-  private List<AttemptRecord> history;
+  private AttemptHistory history;
   /** The budget's refusal of the next retry, attached to the give-up. */
   private BudgetExhaustedException denial;
+  /** The identity the admission sees, or {@link CallIds#NONE} until the call first asks. */
+  private long callId;
 
   /** Starts the state of a call whose first attempt has not run yet. */
   public static <T> RetryRun<T> beforeFirstAttempt(
@@ -194,7 +195,10 @@ public final class RetryRun<T> {
 
   private boolean admit(int nextAttempt) {
     try {
-      return policy.admission().admit(nextAttempt);
+      if (callId == CallIds.NONE) {
+        callId = CallIds.next();
+      }
+      return policy.admission().admit(callId, nextAttempt);
     } catch (RuntimeException e) {
       // A broken admission check must fail safe: no retry rather than a storm.
       Listeners.warn("Tailguard retry admission check threw; retry refused", e);
@@ -202,25 +206,13 @@ public final class RetryRun<T> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private long readHint(T result, Throwable error) {
-    Duration hint;
-    try {
-      hint = ((dev.tailguard.ServerHint<Object>) handler.serverHint()).delay(result, error);
-    } catch (RuntimeException e) {
-      // A hint we cannot read is no hint: the normal backoff applies.
-      Listeners.warn("Tailguard server hint reader threw; using the backoff", e);
-      return RetryDecider.NO_HINT;
-    }
-    if (hint == null) {
-      return RetryDecider.NO_HINT;
-    }
-    return hint.isNegative() ? -1 : Durations.toNanosSaturated(hint);
+    return ServerHints.read(handler, result, error, "using the backoff");
   }
 
   private void record(Verdict verdict, T result, Throwable error, long now) {
     if (history == null) {
-      history = new ArrayList<>(4);
+      history = new AttemptHistory();
     }
     // The untimed first attempt ended at the origin: offset 0, duration unknown.
     boolean untimed = attemptStartNanos == UNKNOWN;
@@ -274,7 +266,8 @@ public final class RetryRun<T> {
       GiveUpReason reason, T lastResult, Throwable lastError, Throwable extraSuppressed) {
     RetriesExhaustedException failure =
         new RetriesExhaustedException(
-            reason, history == null ? List.of() : history, lastError, lastError == null ? summary(lastResult) : null);
+            reason, history == null ? List.of() : history.kept(), history == null ? 0 : history.omitted(),
+            lastError, lastError == null ? summary(lastResult) : null);
     attachEarlierErrors(failure, lastError);
     if (extraSuppressed != null) {
       failure.addSuppressed(extraSuppressed);
@@ -292,8 +285,10 @@ public final class RetryRun<T> {
     if (history == null) {
       return;
     }
-    for (int i = 0; i < history.size(); i++) {
-      Throwable earlier = history.get(i).error().orElse(null);
+    // Only the kept attempts' errors: a bounded history means bounded suppressed exceptions.
+    List<AttemptRecord> kept = history.kept();
+    for (int i = 0; i < kept.size(); i++) {
+      Throwable earlier = kept.get(i).error().orElse(null);
       // addSuppressed refuses self-suppression; the same instance can be thrown twice.
       if (earlier != null && earlier != last && earlier != target) {
         target.addSuppressed(earlier);

@@ -22,7 +22,7 @@ public final class SystemScheduler implements Scheduler {
     ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon);
     // Without this a cancelled timer stays queued until its deadline (grpc-java #1307).
     executor.setRemoveOnCancelPolicy(true);
-    this.delegate = new ExecutorScheduler(executor);
+    this.delegate = new ExecutorScheduler(executor, false);
   }
 
   @Override

@@ -23,6 +23,8 @@ public final class WindowedCounter {
   private final Clock clock;
   private final long slotNanos;
   private final AtomicLongArray slots;
+  /** The latest epoch added to: after a window of silence every slot is stale, whatever its tag. */
+  private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
   public WindowedCounter(Clock clock, long windowNanos, int slotCount) {
     Checks.argument(slotCount >= 1 && slotCount < (1 << (EPOCH_BITS - 1)), "slotCount out of range: %s", slotCount);
@@ -37,6 +39,19 @@ public final class WindowedCounter {
     long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
     int index = (int) Math.floorMod(epoch, (long) slots.length());
     long tag = (epoch & EPOCH_MASK) << COUNT_BITS;
+    long seen = lastEpoch.get();
+    if (epoch - seen >= slots.length()) {
+      // Silent for a whole window: the 20-bit tags may have wrapped (2^20 slots later), so clear
+      // every slot instead of trusting them, or old counts would come back to life.
+      for (int i = 0; i < slots.length(); i++) {
+        long stale = slots.get(i);
+        // A racing first add after the silence may lose its count here: one event, once.
+        slots.compareAndSet(i, stale, 0L);
+      }
+    }
+    if (epoch > seen) {
+      lastEpoch.accumulateAndGet(epoch, Math::max);
+    }
     while (true) {
       long packed = slots.get(index);
       // A slot still holding an older epoch is reset by the same CAS that adds to it.
@@ -50,6 +65,10 @@ public final class WindowedCounter {
   /** Returns the events counted in the last window. */
   public long sum() {
     long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
+    // Nothing was added within the window: every slot is stale, even one whose tag wrapped around.
+    if (epoch - lastEpoch.get() >= slots.length()) {
+      return 0;
+    }
     long total = 0;
     for (int i = 0; i < slots.length(); i++) {
       long packed = slots.get(i);

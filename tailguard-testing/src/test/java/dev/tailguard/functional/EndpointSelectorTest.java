@@ -54,4 +54,46 @@ class EndpointSelectorTest {
     assertThat(sentTo).contains("r1", "r2", "r3");
     clock.assertNoPendingTasks();
   }
+
+  @Test
+  void successiveHedgedCallsStartAtSuccessiveEndpoints() {
+    FakeClock clock = new FakeClock();
+    Hedge hedge = Hedge.of(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(2))).maxAttempts(2).build(), clock, clock);
+    EndpointSelector<String> replicas = EndpointSelector.roundRobin(List.of("A", "B"));
+    List<String> primaries = new ArrayList<>();
+    for (int call = 0; call < 20; call++) {
+      CompletableFuture<String> result = hedge.executeAsync(EndpointSelector.route(replicas, (endpoint, context) -> {
+        if (context.attempt() == 1) {
+          primaries.add(endpoint);
+        }
+        CompletableFuture<String> f = new CompletableFuture<>();
+        // Every call is hedged once: the primary is slow, the hedge answers.
+        clock.schedule(() -> f.complete(endpoint), Duration.ofMillis(context.attempt() == 1 ? 50 : 1));
+        return f;
+      }), OutcomeHandler.defaults());
+      clock.runUntilIdle();
+      assertThat(result).isDone();
+    }
+    assertThat(primaries).filteredOn("A"::equals).hasSize(10);
+    assertThat(primaries).filteredOn("B"::equals).hasSize(10);
+    clock.assertNoPendingTasks();
+  }
+
+  @Test
+  void primaryBackupRotatesTheBackupsPerCall() {
+    EndpointSelector<String> selector = EndpointSelector.primaryBackup(List.of("p"), List.of("b1", "b2"));
+    List<String> backups = new ArrayList<>();
+    for (int call = 0; call < 4; call++) {
+      String primary = selector.select(1, List.of());
+      backups.add(selector.select(2, List.of(primary)));
+    }
+    assertThat(backups).containsExactly("b1", "b2", "b1", "b2");
+  }
+
+  @Test
+  void aCallThatTriedEveryEndpointKeepsRotatingFromItsLast() {
+    EndpointSelector<String> selector = EndpointSelector.roundRobin(List.of("a", "b", "c"));
+    assertThat(selector.select(4, List.of("a", "b", "c"))).isEqualTo("a");
+    assertThat(selector.select(5, List.of("a", "b", "c", "a"))).isEqualTo("b");
+  }
 }
