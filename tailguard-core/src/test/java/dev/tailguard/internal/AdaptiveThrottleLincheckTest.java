@@ -59,9 +59,10 @@ public class AdaptiveThrottleLincheckTest {
    * the accept; {@code rejectionProbability} reads requests, then accepts. A read between can see
    * the request count from before a served outcome and the accept count from after it.
    */
-  @Disabled("Lincheck: rejectionProbability() racing record(SUCCESS) reads requests before and accepts after the "
-      + "record (AdaptiveThrottle.rejectionProbability sums two counters one after the other), a probability no "
-      + "sequential order gives; reported to the core owner, core main code is not ours to change")
+  @Disabled("core bug, found by this check: after overload() twice, probability() racing served() returned 0.0, "
+      + "where a sequential order gives 2/3 (before) or 1/4 (after): rejectionProbability() sums requests, then accepts, "
+      + "while record() adds the request, then the accept, so the read saw the accept without its request. "
+      + "Core main code belongs to another helper; reading accepts before requests would make a torn read err high")
   @Test
   void aServedOutcomeRacingAReadIsSeenWhole() {
     LincheckRuns.modelChecking().sequentialSpecification(Spec.class).check(Racing.class);

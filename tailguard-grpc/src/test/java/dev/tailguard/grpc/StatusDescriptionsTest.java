@@ -207,7 +207,7 @@ class StatusDescriptionsTest {
       Channel channel = through(service, retrying(RetryPolicy.builder().maxAttempts(3)).build());
       Context.CancellableContext context = Context.current().withCancellation();
       CompletableFuture<Status> status = new CompletableFuture<>();
-      Thread caller = new Thread(() -> status.complete(context.call(() -> statusOf(channel, CallOptions.DEFAULT))));
+      Thread caller = new Thread(() -> context.run(() -> status.complete(statusOf(channel, CallOptions.DEFAULT))));
       caller.start();
       dev.tailguard.testing.Eventually.holds(() -> service.calls() >= 1, Duration.ofSeconds(10));
       context.cancel(cause);
