@@ -112,7 +112,7 @@ public class HedgeSettleOnceLincheckTest {
 
   @Test
   void answersAndCancellationRacingEndTheCallOnce() {
-    LincheckRuns.modelChecking(15).sequentialSpecification(Spec.class).check(getClass());
+    LincheckRuns.modelChecking(10).sequentialSpecification(Spec.class).check(getClass());
   }
 
   /** The call as one write-once cell. */

@@ -119,7 +119,9 @@ class StatusDescriptionsTest {
   void aBudgetRefusalClosesUnavailableOnOneCleanLine() throws Exception {
     EchoService service = new EchoService(ok("pong"));
     Channel channel = through(service, retrying(RetryPolicy.builder().maxAttempts(3).admission(new RefusingAdmission())).build());
-    assertClean(statusOf(channel, CallOptions.DEFAULT), Status.Code.UNAVAILABLE);
+    Status status = statusOf(channel, CallOptions.DEFAULT);
+    assertClean(status, Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription()).as("the reason").startsWith("budget refused attempt 1");
     assertThat(service.calls()).isZero();
   }
 
@@ -129,7 +131,13 @@ class StatusDescriptionsTest {
     breaker.transitionToOpen();
     EchoService service = new EchoService(ok("pong"));
     Channel channel = through(service, GrpcPolicy.builder().circuitBreaker(breaker).build());
-    assertClean(statusOf(channel, CallOptions.DEFAULT), Status.Code.UNAVAILABLE);
+    Status status = statusOf(channel, CallOptions.DEFAULT);
+    assertClean(status, Status.Code.UNAVAILABLE);
+    assertThat(status.getDescription()).as("the reason").startsWith("circuit breaker");
+    CircuitBreaker plain = CircuitBreaker.of(CircuitBreakerConfig.builder("payments").build());
+    plain.transitionToOpen();
+    Status named = statusOf(through(new EchoService(ok("pong")), GrpcPolicy.builder().circuitBreaker(plain).build()), CallOptions.DEFAULT);
+    assertThat(named.getDescription()).as("the reason").contains("'payments' is OPEN");
     assertThat(service.calls()).isZero();
   }
 
@@ -139,6 +147,16 @@ class StatusDescriptionsTest {
     Channel channel = through(service, retrying(RetryPolicy.builder().maxAttempts(3).backoff(Backoff.none())).build());
     assertClean(statusOf(channel, CallOptions.DEFAULT), Status.Code.UNAVAILABLE);
     assertThat(service.calls()).isEqualTo(3);
+  }
+
+  @Test
+  void aStatusTheServerSentPassesThroughUnchanged_asInGrpcJava() throws Exception {
+    Status sent = Status.INTERNAL.withDescription("com.acme.Ledger: refused");
+    EchoService service = new EchoService(fail(sent));
+    Channel channel = through(service, retrying(RetryPolicy.builder().maxAttempts(3).backoff(Backoff.none())).build());
+    Status status = statusOf(channel, CallOptions.DEFAULT);
+    assertThat(status.getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(status.getDescription()).isEqualTo("com.acme.Ledger: refused");
   }
 
   @Test
