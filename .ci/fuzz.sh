@@ -7,9 +7,10 @@
 # the repository is fuzzed in turn. `mvn verify` only replays the seeds; this runs Jazzer's JUnit
 # fuzzing mode (JAZZER_FUZZ=1), one target per Maven run, as Jazzer allows one at a time.
 #
-# A crash makes the run fail. Jazzer writes the crashing input into the target's seed directory
-# src/test/resources/<package>/<Class>Inputs/<method>/, where `mvn verify` replays it from then on:
-# commit it with the fix. The inputs Jazzer generates on the way go to <module>/.cifuzz-corpus/ (git-ignored).
+# A crash makes the run fail, and Jazzer prints where it wrote the crashing input (a crash-<sha1>
+# file): into src/test/resources/<package>/<Class>Inputs/ when that directory exists, else into the
+# module's directory. Move it to <Class>Inputs/<method>/, where `mvn verify` replays it from then on,
+# and commit it with the fix. The inputs Jazzer generates on the way go to <module>/.cifuzz-corpus/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +68,7 @@ for entry in "${targets[@]}"; do
 done
 
 if [ "${#failed[@]}" -gt 0 ]; then
-  echo "== Crashes or errors in: ${failed[*]} (crashing inputs are in the targets' Inputs directories)" >&2
+  echo "== Crashes or errors in: ${failed[*]} (see 'Test unit written to' above for each crashing input)" >&2
   exit 1
 fi
 echo "== ${#targets[@]} target(s) fuzzed for ${seconds}s each: no crash"
