@@ -217,6 +217,33 @@ class StatusDescriptionsTest {
   }
 
   @Test
+  void cancellingACommittedStreamWithALeakyMessageClosesCancelledOnOneCleanLine() throws Exception {
+    // The first message commits the stream; the server then holds it open.
+    EchoService service = new EchoService((request, responses) -> responses.onNext("first"));
+    Channel channel = through(service, retrying(RetryPolicy.builder().maxAttempts(3)).build());
+    ClientCall<String, String> call = channel.newCall(EchoService.STREAM, CallOptions.DEFAULT);
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onMessage(String message) {
+        first.complete(message);
+      }
+
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(5);
+    call.sendMessage("go");
+    call.halfClose();
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("first");
+    call.cancel(LEAKY, new IllegalStateException(LEAKY));
+    assertClean(closed.get(10, TimeUnit.SECONDS), Status.Code.CANCELLED);
+  }
+
+  @Test
   void aContextCancelledWithALeakyCauseClosesOnOneCleanLine() throws Exception {
     List<Throwable> causes = List.of(new IllegalStateException(LEAKY),
         Status.UNAVAILABLE.withDescription(LEAKY).asRuntimeException());
