@@ -125,7 +125,8 @@ class A6ConformanceTest {
         TailguardClientInterceptor.of(retrying(5, Duration.ofMillis(1))));
     Status status = statusOf(() -> ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS), "ping"));
     assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    assertThat(service.calls()).isEqualTo(1);
+    // On a loaded machine the one attempt may be cancelled before the server's executor sees it.
+    assertThat(service.calls()).isLessThanOrEqualTo(1);
     // gRPC fails an attempt started after the deadline locally, so only the client sees it.
     assertThat(attemptsCreated).as("no attempt started after the deadline, not even one gRPC fails locally").hasValue(1);
   }
