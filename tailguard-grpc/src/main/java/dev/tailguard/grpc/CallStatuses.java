@@ -31,7 +31,7 @@ final class CallStatuses {
       return Status.CANCELLED.withDescription("call cancelled").withCause(cause);
     }
     if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
-      return Status.fromThrowable(cause);
+      return clean(Status.fromThrowable(cause));
     }
     if (cause instanceof AttemptTimeoutException timeout) {
       return Status.DEADLINE_EXCEEDED.withDescription(describe(timeout)).withCause(cause);
@@ -46,7 +46,7 @@ final class CallStatuses {
       // A budget refusal, an open circuit: the service is unavailable to us now.
       return unavailable(cause);
     }
-    return Status.UNKNOWN.withDescription(oneLine("attempt failed: " + cause.getMessage())).withCause(cause);
+    return Status.UNKNOWN.withDescription("attempt failed: " + oneLine(cause.getMessage())).withCause(cause);
   }
 
   private static Status unavailable(Throwable cause) {
@@ -65,9 +65,19 @@ final class CallStatuses {
     }
     if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
       Status status = Status.fromThrowable(cause);
-      return status.getDescription() == null ? status.withDescription("the caller's Context was cancelled") : status;
+      return status.getDescription() == null ? status.withDescription("the caller's Context was cancelled") : clean(status);
     }
     return Status.CANCELLED.withDescription("the caller's Context was cancelled").withCause(cause);
+  }
+
+  /** The caller's own cancellation, its message made one line without class names. */
+  static Status cancelledByCaller(String message, Throwable cause) {
+    return Status.CANCELLED.withDescription(message == null ? "call cancelled" : oneLine(message)).withCause(cause);
+  }
+
+  /** {@code status} with its description, if any, made one line without class names. */
+  static Status clean(Status status) {
+    return status.getDescription() == null ? status : status.withDescription(oneLine(status.getDescription()));
   }
 
   /** The first line of {@code text}, without Java class names, at most 200 characters. */

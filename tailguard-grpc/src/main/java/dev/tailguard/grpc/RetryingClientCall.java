@@ -377,12 +377,12 @@ final class RetryingClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       target = committed;
     }
     if (target != null) {
-      target.cancel(message, cause);
+      // gRPC makes the message the CANCELLED status's description: keep it to one clean line.
+      target.cancel(message == null ? null : CallStatuses.oneLine(message), cause);
       return;
     }
     if (listener != null) {
-      String description = message == null ? "call cancelled" : message;
-      close(Status.CANCELLED.withDescription(description).withCause(cause));
+      close(CallStatuses.cancelledByCaller(message, cause));
     }
     if (running != null) {
       running.cancel(true);

@@ -204,7 +204,8 @@ class GrpcServiceConfigTest {
     jul.addHandler(handler);
     try {
       GrpcServiceConfig.fromJson("""
-          {"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": [{"name": [{"service": "a.B"}], "waitForReady": true,
+          {"loadBalancingConfig": [{"round_robin": {}}], "healthCheckConfig": {"serviceName": "a"}, "frobnicate": 1,
+            "methodConfig": [{"name": [{"service": "a.B"}], "waitForReady": true, "maxRequestMessageBytes": 1024, "maxResponseMessageBytes": 1024,
             "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
               "retryableStatusCodes": ["UNAVAILABLE"], "perAttemptRecvTimeout": "1s"}}]}""");
     } finally {
@@ -212,7 +213,12 @@ class GrpcServiceConfigTest {
     }
     assertThat(logged).anyMatch(line -> line.startsWith("WARNING") && line.contains("loadBalancingConfig is not applied"))
         .anyMatch(line -> line.contains("methodConfig[0].waitForReady is not applied"))
-        .anyMatch(line -> line.contains("methodConfig[0].retryPolicy.perAttemptRecvTimeout is not applied"));
+        .anyMatch(line -> line.contains("methodConfig[0].retryPolicy.perAttemptRecvTimeout is not applied"))
+        .anyMatch(line -> line.contains("healthCheckConfig is not applied"))
+        .anyMatch(line -> line.contains("frobnicate is not applied"))
+        .anyMatch(line -> line.contains("methodConfig[0].maxRequestMessageBytes is not applied"))
+        .anyMatch(line -> line.contains("methodConfig[0].maxResponseMessageBytes is not applied"))
+        .noneMatch(line -> line.contains("methodConfig[0].name") || line.contains("retryPolicy.maxAttempts"));
   }
 
   @Test
