@@ -9,10 +9,13 @@ import java.util.random.RandomGenerator;
  * Google SRE client-side adaptive throttling ("Handling Overload"): reject an attempt locally with
  * probability {@code max(0, (requests − K·accepts) / (requests + 1))}.
  *
- * <p>State: two windowed counters, {@code requests} (every attempt the client wanted to send,
- * including those it rejected itself) and {@code accepts} (attempts the backend answered without
- * an overload-style failure). In steady state the backend sees about {@code K·accepts}, so at K = 2
- * it rejects roughly one request for every one it serves.
+ * <p>State: one windowed counter holding two counts in each slot word, {@code requests} (every
+ * attempt the client wanted to send, including those it rejected itself) and {@code accepts}
+ * (attempts the backend answered without an overload-style failure). In steady state the backend
+ * sees about {@code K·accepts}, so at K = 2 it rejects roughly one request for every one it serves.
+ * Both counts move in one CAS and are read in one pass, so a read racing a served outcome sees it
+ * whole (checked by {@code AdaptiveThrottleLincheckTest}); each saturates at 2^22 per slot (about
+ * 16 million attempts a second at the default 10 s window).
  *
  * <p>Both counters move when an attempt's outcome is known (a local rejection is known at once).
  * Counting a request when it is sent but its accept only when it answers would make every attempt
@@ -22,8 +25,8 @@ public final class AdaptiveThrottle implements RetryBudget {
   private static final int SLOTS = 40;
 
   private final double k;
-  private final WindowedCounter requests;
-  private final WindowedCounter accepts;
+  /** Requests in the low half of each slot's count, accepts in the high half. */
+  private final WindowedCounter outcomes;
   private final RandomGenerator random;
   private final BudgetDenials denials;
   private final String description;
@@ -31,8 +34,7 @@ public final class AdaptiveThrottle implements RetryBudget {
   public AdaptiveThrottle(RetryBudget.AdaptiveThrottleBuilder builder) {
     long windowNanos = Durations.toNanosSaturated(builder.window());
     this.k = builder.k();
-    this.requests = new WindowedCounter(builder.clock(), windowNanos, SLOTS);
-    this.accepts = new WindowedCounter(builder.clock(), windowNanos, SLOTS);
+    this.outcomes = new WindowedCounter(builder.clock(), windowNanos, SLOTS);
     this.random = builder.random();
     this.denials = new BudgetDenials(builder.deniedListeners());
     this.description = "AdaptiveThrottle(k=" + k + ", window=" + builder.window() + ")";
@@ -48,7 +50,7 @@ public final class AdaptiveThrottle implements RetryBudget {
     double rejection = rejectionProbability();
     // Draw only when rejection is possible: the healthy path costs no randomness.
     if (rejection > 0 && random.nextDouble() < rejection) {
-      requests.add(1);
+      outcomes.addPair(1, 0);
       denials.denied(attempt, this::state);
       return false;
     }
@@ -57,17 +59,16 @@ public final class AdaptiveThrottle implements RetryBudget {
 
   @Override
   public void record(Verdict verdict) {
-    requests.add(1);
     // A non-retryable answer (a 404) was still served: only overload-style failures are not accepts.
-    if (verdict != Verdict.RETRYABLE) {
-      accepts.add(1);
-    }
+    outcomes.addPair(1, verdict == Verdict.RETRYABLE ? 0 : 1);
   }
 
   /** The probability that the next attempt is rejected locally. */
   public double rejectionProbability() {
-    long total = requests.sum();
-    return Math.max(0.0, (total - k * accepts.sum()) / (total + 1.0));
+    long both = outcomes.sumPair();
+    long total = both & 0xFFFF_FFFFL;
+    long accepted = both >>> 32;
+    return Math.max(0.0, (total - k * accepted) / (total + 1.0));
   }
 
   @Override

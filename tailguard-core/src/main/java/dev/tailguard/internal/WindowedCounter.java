@@ -19,6 +19,8 @@ public final class WindowedCounter {
   private static final int COUNT_BITS = 64 - EPOCH_BITS;
   private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
   private static final long EPOCH_MASK = (1L << EPOCH_BITS) - 1;
+  private static final int HALF_BITS = COUNT_BITS / 2;
+  private static final long HALF_MASK = (1L << HALF_BITS) - 1;
 
   private final Clock clock;
   private final long slotNanos;
@@ -27,7 +29,8 @@ public final class WindowedCounter {
   private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
 
   public WindowedCounter(Clock clock, long windowNanos, int slotCount) {
-    Checks.argument(slotCount >= 1 && slotCount < (1 << (EPOCH_BITS - 1)), "slotCount out of range: %s", slotCount);
+    // sumPair packs two sums of up to slotCount × 2^22 into 32 bits each.
+    Checks.argument(slotCount >= 1 && slotCount <= 1000, "slotCount out of range: %s", slotCount);
     Checks.argument(windowNanos >= slotCount, "windowNanos must be >= slotCount: %s", windowNanos);
     this.clock = clock;
     this.slotNanos = windowNanos / slotCount;
@@ -37,8 +40,41 @@ public final class WindowedCounter {
   /** Adds {@code count} (>= 0) at the current time. */
   public void add(long count) {
     long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
-    int index = (int) Math.floorMod(epoch, (long) slots.length());
+    int index = currentSlot(epoch);
     long tag = (epoch & EPOCH_MASK) << COUNT_BITS;
+    while (true) {
+      long packed = slots.get(index);
+      // A slot still holding an older epoch is reset by the same CAS that adds to it.
+      long next = (packed & ~COUNT_MASK) == tag ? packed + count : tag | (count & COUNT_MASK);
+      if (slots.compareAndSet(index, packed, next)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Adds to two counts kept in one slot word at once: {@code low} and {@code high} (each >= 0)
+   * go to the two 22-bit halves of the current slot's count, each saturating at 2^22 − 1 per slot.
+   * One CAS moves both, so a reader of {@link #sumPair()} never sees one without the other. Use
+   * either this and {@link #sumPair()} or {@link #add} and {@link #sum()} on one counter, not both.
+   */
+  public void addPair(long low, long high) {
+    long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
+    int index = currentSlot(epoch);
+    long tag = (epoch & EPOCH_MASK) << COUNT_BITS;
+    while (true) {
+      long packed = slots.get(index);
+      long count = (packed & ~COUNT_MASK) == tag ? packed & COUNT_MASK : 0L;
+      long lowSum = Math.min(HALF_MASK, (count & HALF_MASK) + low);
+      long highSum = Math.min(HALF_MASK, (count >>> HALF_BITS) + high);
+      if (slots.compareAndSet(index, packed, tag | (highSum << HALF_BITS) | lowSum)) {
+        return;
+      }
+    }
+  }
+
+  /** Finds the slot for {@code epoch}, first clearing every slot after a whole window of silence. */
+  private int currentSlot(long epoch) {
     long seen = lastEpoch.get();
     if (epoch - seen >= slots.length()) {
       // Silent for a whole window: the 20-bit tags may have wrapped (2^20 slots later), so clear
@@ -52,14 +88,7 @@ public final class WindowedCounter {
     if (epoch > seen) {
       lastEpoch.accumulateAndGet(epoch, Math::max);
     }
-    while (true) {
-      long packed = slots.get(index);
-      // A slot still holding an older epoch is reset by the same CAS that adds to it.
-      long next = (packed & ~COUNT_MASK) == tag ? packed + count : tag | (count & COUNT_MASK);
-      if (slots.compareAndSet(index, packed, next)) {
-        return;
-      }
-    }
+    return (int) Math.floorMod(epoch, (long) slots.length());
   }
 
   /** Returns the events counted in the last window. */
@@ -71,13 +100,33 @@ public final class WindowedCounter {
     }
     long total = 0;
     for (int i = 0; i < slots.length(); i++) {
-      long packed = slots.get(i);
-      long slotEpoch = packed >>> COUNT_BITS;
-      long age = (epoch - slotEpoch) & EPOCH_MASK;
-      if (age < slots.length()) {
-        total += packed & COUNT_MASK;
-      }
+      total += liveCount(slots.get(i), epoch);
     }
     return total;
+  }
+
+  /**
+   * Returns both counts of {@link #addPair} over the last window, read in one pass: the low sum in
+   * the low 32 bits of the result, the high sum in the high 32 bits (each at most slots × 2^22).
+   */
+  public long sumPair() {
+    long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
+    if (epoch - lastEpoch.get() >= slots.length()) {
+      return 0;
+    }
+    long low = 0;
+    long high = 0;
+    for (int i = 0; i < slots.length(); i++) {
+      long count = liveCount(slots.get(i), epoch);
+      low += count & HALF_MASK;
+      high += count >>> HALF_BITS;
+    }
+    return (high << 32) | low;
+  }
+
+  /** The count a slot word holds if its epoch lies within the window ending at {@code epoch}, else 0. */
+  private long liveCount(long packed, long epoch) {
+    long age = (epoch - (packed >>> COUNT_BITS)) & EPOCH_MASK;
+    return age < slots.length() ? packed & COUNT_MASK : 0L;
   }
 }
