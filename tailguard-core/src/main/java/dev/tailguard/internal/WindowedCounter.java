@@ -1,10 +1,12 @@
 package dev.tailguard.internal;
 
 import dev.tailguard.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A count of events over a sliding time window, lock-free.
+ * A count of events over a sliding time window, lock-free but for one case: the first add after a
+ * whole window of silence clears every slot, and adds racing it wait until it has.
  *
  * <p>State: the window is split into {@code slots} slots of equal width. Each slot is one {@code
  * long} packing the slot's epoch (its start time divided by the slot width, low 20 bits) in the
@@ -26,7 +28,9 @@ public final class WindowedCounter {
   private final long slotNanos;
   private final AtomicLongArray slots;
   /** The latest epoch added to: after a window of silence every slot is stale, whatever its tag. */
-  private final java.util.concurrent.atomic.AtomicLong lastEpoch = new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE / 2);
+  private final AtomicLong lastEpoch = new AtomicLong(Long.MIN_VALUE / 2);
+  /** {@link #lastEpoch} while one add clears every slot after a window of silence. */
+  private static final long CLEARING = Long.MIN_VALUE;
 
   public WindowedCounter(Clock clock, long windowNanos, int slotCount) {
     // sumPair packs two sums of up to slotCount × 2^22 into 32 bits each.
@@ -75,27 +79,38 @@ public final class WindowedCounter {
 
   /** Finds the slot for {@code epoch}, first clearing every slot after a whole window of silence. */
   private int currentSlot(long epoch) {
-    long seen = lastEpoch.get();
-    if (epoch - seen >= slots.length()) {
-      // Silent for a whole window: the 20-bit tags may have wrapped (2^20 slots later), so clear
-      // every slot instead of trusting them, or old counts would come back to life.
-      for (int i = 0; i < slots.length(); i++) {
-        long stale = slots.get(i);
-        // A racing first add after the silence may lose its count here: one event, once.
-        slots.compareAndSet(i, stale, 0L);
+    while (true) {
+      long seen = lastEpoch.get();
+      if (seen == CLEARING) {
+        // Another add is clearing after a silence: adding before it finishes would be wiped out.
+        Thread.onSpinWait();
+        continue;
       }
+      if (epoch - seen >= slots.length()) {
+        // Silent for a whole window: the 20-bit tags may have wrapped (2^20 slots later), so clear
+        // every slot instead of trusting them, or old counts would come back to life. One add
+        // clears; racing adds wait for it, so none of their counts is lost to the clearing.
+        if (!lastEpoch.compareAndSet(seen, CLEARING)) {
+          continue;
+        }
+        for (int i = 0; i < slots.length(); i++) {
+          slots.set(i, 0L);
+        }
+        lastEpoch.set(epoch);
+      } else if (epoch > seen && !lastEpoch.compareAndSet(seen, epoch)) {
+        // Moved meanwhile (maybe to CLEARING, which must not be overwritten): look again.
+        continue;
+      }
+      return (int) Math.floorMod(epoch, (long) slots.length());
     }
-    if (epoch > seen) {
-      lastEpoch.accumulateAndGet(epoch, Math::max);
-    }
-    return (int) Math.floorMod(epoch, (long) slots.length());
   }
 
   /** Returns the events counted in the last window. */
   public long sum() {
     long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
-    // Nothing was added within the window: every slot is stale, even one whose tag wrapped around.
-    if (epoch - lastEpoch.get() >= slots.length()) {
+    // Nothing was added within the window (or the slots are being cleared after such a silence):
+    // every slot is stale, even one whose tag wrapped around.
+    if (silentFor(epoch)) {
       return 0;
     }
     long total = 0;
@@ -111,7 +126,7 @@ public final class WindowedCounter {
    */
   public long sumPair() {
     long epoch = Math.floorDiv(clock.nanoTime(), slotNanos);
-    if (epoch - lastEpoch.get() >= slots.length()) {
+    if (silentFor(epoch)) {
       return 0;
     }
     long low = 0;
@@ -122,6 +137,11 @@ public final class WindowedCounter {
       high += count >>> HALF_BITS;
     }
     return (high << 32) | low;
+  }
+
+  private boolean silentFor(long epoch) {
+    long seen = lastEpoch.get();
+    return seen == CLEARING || epoch - seen >= slots.length();
   }
 
   /** The count a slot word holds if its epoch lies within the window ending at {@code epoch}, else 0. */
