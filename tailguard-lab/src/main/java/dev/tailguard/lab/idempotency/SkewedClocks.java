@@ -60,14 +60,28 @@ final class SkewedClocks {
     if (library == null) {
       return skipped(strategy, "libfaketime not found (apt-get install faketime): no JVM with a skewed clock to run");
     }
-    try (LabStores.StoreSource source = LabStores.open(store)) {
-      source.store();
+    // The run's own records: another lab run on the same store must not delete them mid-row.
+    String run = LabStores.newRun();
+    LabStores.StoreSource owner;
+    try {
+      owner = LabStores.open(store, run);
     } catch (Exception unavailable) {
       return skipped(strategy, "store not reachable: " + unavailable.getClass().getSimpleName());
     }
+    try (owner) {
+      try {
+        owner.store();
+      } catch (Exception unavailable) {
+        return skipped(strategy, "store not reachable: " + unavailable.getClass().getSimpleName());
+      }
+      return measure(strategy, store, run, library, notes);
+    }
+  }
+
+  private Map<String, Object> measure(String strategy, String store, String run, Path library, List<String> notes) throws Exception {
     Path dir = Files.createTempDirectory("tailguard-lab-skew");
-    try (Instance plain = Instance.start(store, dir, "plain", null);
-        Instance ahead = Instance.start(store, dir, "ahead", library)) {
+    try (Instance plain = Instance.start(store, run, dir, "plain", null);
+        Instance ahead = Instance.start(store, run, dir, "ahead", library)) {
       long skewMillis = ahead.clockOffsetMillis - plain.clockOffsetMillis;
       // Without a real skew the row would pass for the wrong reason: say so rather than count.
       if (Math.abs(skewMillis - SKEW_SECONDS * 1000L) > 5_000) {
@@ -189,11 +203,11 @@ final class SkewedClocks {
       this.clockOffsetMillis = clockOffsetMillis;
     }
 
-    static Instance start(String store, Path dir, String name, Path libfaketime) throws Exception {
+    static Instance start(String store, String run, Path dir, String name, Path libfaketime) throws Exception {
       Path ledger = Files.createFile(dir.resolve(name + ".ledger"));
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-          SkewedClocks.class.getName(), store, ledger.toString())
+          SkewedClocks.class.getName(), store, ledger.toString(), run)
           .redirectError(dir.resolve(name + ".err").toFile());
       if (libfaketime != null) {
         builder.environment().put("LD_PRELOAD", libfaketime.toString());
@@ -236,13 +250,13 @@ final class SkewedClocks {
   }
 
   /**
-   * A child instance: {@code main(store, ledger)} serves {@code /orders} behind {@link
-   * IdempotencyFilter} on the shared store, appends each order it performs to {@code ledger},
+   * A child instance: {@code main(store, ledger, run)} serves {@code /orders} behind {@link
+   * IdempotencyFilter} on the run's records in the shared store, appends each order it performs to {@code ledger},
    * prints {@code PORT <port> NOW <epoch millis>} and runs until its standard input closes.
    */
   public static void main(String[] args) throws Exception {
     Path ledger = Path.of(args[1]);
-    try (LabStores.StoreSource source = LabStores.open(args[0])) {
+    try (LabStores.StoreSource source = LabStores.open(args[0], args[2])) {
       IdempotencyGuard guard = IdempotencyGuard.builder(source.shared()).build();
       HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
       server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(16));
