@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One call through a {@link ResilientHttpClient}: decides whether the request may be sent twice,
@@ -128,16 +129,18 @@ final class HttpCall<T> {
     // A response this attempt may not hand to the caller is held (and drained) rather than streamed.
     boolean mayBeDiscarded = mode.repeats() && retrySafe && (mode.hedging() || attempt < mode.maxAttempts());
     java.util.concurrent.atomic.AtomicReference<HeldBody<T>> probe = new java.util.concurrent.atomic.AtomicReference<>();
+    // Set once the client has ended this attempt's body: from then on a cancel only costs a reset.
+    AtomicBoolean bodyEnded = new AtomicBoolean();
     BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler : info -> {
       if (client.retryableStatuses().isRetryable(info.statusCode())) {
-        return new HeldBody<>(info, handler, client.maxDrainBytes());
+        return new EndWatchingSubscriber<>(new HeldBody<>(info, handler, client.maxDrainBytes()), bodyEnded);
       }
       if (mayBeKeyInUse(info)) {
         HeldBody<T> held = new HeldBody<>(info, handler, KeyInUse.MAX_BODY_BYTES);
         probe.set(held);
-        return held;
+        return new EndWatchingSubscriber<>(held, bodyEnded);
       }
-      return handler.apply(info);
+      return new EndWatchingSubscriber<>(handler.apply(info), bodyEnded);
     };
     long started = client.clock().nanoTime();
     CompletableFuture<HttpResponse<T>> exchange = pushPromises == null
@@ -145,7 +148,15 @@ final class HttpCall<T> {
         : client.delegate().sendAsync(sent, attemptHandler, pushPromises);
     CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
     // Since JDK 16, cancelling sendAsync's future aborts the exchange and releases its connection.
-    context.onCancel(() -> exchange.cancel(true));
+    // A loser whose body already ended completes by itself and is released below; cancelling it
+    // would reset a finished HTTP/2 stream, and servers count resets against rapid-reset floods
+    // (Jetty 12 sends GOAWAY past 128 a second, which hedging at fixed(0) reached).
+    Runnable abandon = () -> {
+      if (!bodyEnded.get()) {
+        exchange.cancel(true);
+      }
+    };
+    context.onCancel(abandon);
     exchange.whenComplete((response, error) -> {
       Throwable failure = unwrap(error);
       if (LOG.isLoggable(Level.DEBUG)) {
@@ -165,7 +176,7 @@ final class HttpCall<T> {
     });
     outcome.whenComplete((response, error) -> {
       if (outcome.isCancelled()) {
-        exchange.cancel(true);
+        abandon.run();
       }
     });
     return outcome;
