@@ -18,6 +18,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.tailguard.time.Cancellable;
+import java.net.http.HttpClient;
+import java.time.Duration;
 
 /**
  * One call through a {@link ResilientHttpClient}: decides whether the request may be sent twice,
@@ -27,6 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class HttpCall<T> {
   private static final System.Logger LOG = System.getLogger("dev.tailguard.http");
+  /** How long an abandoned HTTP/2 attempt whose small body is arriving may take to end unreset. */
+  static final Duration LOSER_GRACE = Duration.ofMillis(100);
 
   private final ResilientHttpClient client;
   private final HttpRequest request;
@@ -131,7 +136,9 @@ final class HttpCall<T> {
     java.util.concurrent.atomic.AtomicReference<HeldBody<T>> probe = new java.util.concurrent.atomic.AtomicReference<>();
     // Set once the client has ended this attempt's body: from then on a cancel only costs a reset.
     AtomicBoolean bodyEnded = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<HttpResponse.ResponseInfo> head = new java.util.concurrent.atomic.AtomicReference<>();
     BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler : info -> {
+      head.set(info);
       if (client.retryableStatuses().isRetryable(info.statusCode())) {
         return new EndWatchingSubscriber<>(new HeldBody<>(info, handler, client.maxDrainBytes()), bodyEnded);
       }
@@ -151,10 +158,18 @@ final class HttpCall<T> {
     // A loser whose body already ended completes by itself and is released below; cancelling it
     // would reset a finished HTTP/2 stream, and servers count resets against rapid-reset floods
     // (Jetty 12 sends GOAWAY past 128 a second, which hedging at fixed(0) reached).
+    AtomicBoolean abandoned = new AtomicBoolean();
     Runnable abandon = () -> {
-      if (!bodyEnded.get()) {
-        exchange.cancel(true);
+      // Abandoned once (the pipeline's cancel and the outcome's both get here); an ended body needs nothing.
+      if (bodyEnded.get() || exchange.isDone() || !abandoned.compareAndSet(false, true)) {
+        return;
       }
+      if (!finishesSoon(head.get())) {
+        exchange.cancel(true);
+        return;
+      }
+      Cancellable grace = client.scheduler().schedule(() -> exchange.cancel(true), LOSER_GRACE);
+      exchange.whenComplete((response, error) -> grace.cancel());
     };
     context.onCancel(abandon);
     exchange.whenComplete((response, error) -> {
@@ -180,6 +195,18 @@ final class HttpCall<T> {
       }
     });
     return outcome;
+  }
+
+  /**
+   * Whether an abandoned attempt may finish by itself for up to {@link #LOSER_GRACE} instead of
+   * being reset at once: an HTTP/2 response whose head is in and whose declared body is small.
+   */
+  private boolean finishesSoon(HttpResponse.ResponseInfo info) {
+    if (info == null || info.version() != HttpClient.Version.HTTP_2) {
+      return false;
+    }
+    long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+    return length >= 0 && length <= client.maxDrainBytes();
   }
 
   /**
