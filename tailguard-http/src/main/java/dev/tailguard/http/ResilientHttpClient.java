@@ -78,7 +78,10 @@ import javax.net.ssl.SSLParameters;
  *   <li>Every response not handed to the caller (a retried 503, a hedge that lost, a late
  *       arrival) is released: a retryable response is read up to {@link Builder#maxDrainBytes}
  *       (default 64 KiB) so its connection can be reused, streaming bodies are closed, and losers
- *       still in flight are cancelled, which aborts their exchange.
+ *       still in flight are cancelled, which aborts their exchange. An HTTP/2 loser whose
+       headers have arrived, with a body of at most {@link Builder#maxDrainBytes}, first gets up to
+       100 ms to finish, so that its stream ends without a reset: servers answer many resets a
+       second with GOAWAY (rapid-reset defence), which hedging at a delay of zero reached.
  * </ul>
  *
  * <h2>Key in use</h2>
@@ -141,6 +144,7 @@ public final class ResilientHttpClient extends HttpClient {
   private final String attemptCountHeader;
   private final java.time.Clock wallClock;
   private final Clock clock;
+  private final dev.tailguard.time.Scheduler scheduler;
   private final Consumer<BodyNotReplayableEvent> onBodyNotReplayable;
   private final Mode safe;
   private final Mode unsafe;
@@ -155,6 +159,7 @@ public final class ResilientHttpClient extends HttpClient {
     this.attemptCountHeader = b.attemptCountHeader;
     this.wallClock = b.wallClock;
     this.clock = b.clock();
+    this.scheduler = b.scheduler();
     this.onBodyNotReplayable = b.onBodyNotReplayable;
     HedgePolicy hedge = b.hedgePolicy();
     RetryPolicy retry = b.retryPolicy();
@@ -324,6 +329,10 @@ public final class ResilientHttpClient extends HttpClient {
 
   Clock clock() {
     return clock;
+  }
+
+  dev.tailguard.time.Scheduler scheduler() {
+    return scheduler;
   }
 
   Mode safeMode() {

@@ -42,7 +42,6 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -79,7 +78,10 @@ class HttpConformanceTest {
   private final FakeClock clock = new FakeClock();
   private final List<Duration> waits = new CopyOnWriteArrayList<>();
   private final OkHttpSendsOnlyWhatTailguardAllowsTest.CallCounter okCalls = new OkHttpSendsOnlyWhatTailguardAllowsTest.CallCounter();
+  /** JDK body subscribers the client subscribed: from then on the stream owes them an end. */
   private final AtomicInteger jdkBodiesOpened = new AtomicInteger();
+  /** JDK body subscribers created (headers arrived), subscribed or not; see {@link #countedStrings}. */
+  private final AtomicInteger jdkBodiesCreated = new AtomicInteger();
   private final AtomicInteger jdkBodiesEnded = new AtomicInteger();
   private ConformanceServer server;
   private OkHttpClient okBase;
@@ -181,10 +183,17 @@ class HttpConformanceTest {
     };
   }
 
-  /** ofString, counting bodies the JDK handed us and bodies that ended (completed or failed). */
+  /**
+   * ofString, counting bodies the JDK subscribed and bodies that ended (completed or failed). A
+   * body is "open" from {@code onSubscribe}, not from the handler call: JDK 17's HTTP/2 stream
+   * ({@code Stream.receiveData}) calls the handler once the headers are in but, when the exchange
+   * was cancelled meanwhile, fails the exchange without ever subscribing or signalling that
+   * subscriber. It never got a subscription, so it holds no stream and no buffer, and the caller
+   * never sees a response for it; JDK 25 subscribes and fails it (see {@link #jdkBodiesCreated}).
+   */
   private BodyHandler<String> countedStrings() {
     return info -> {
-      jdkBodiesOpened.incrementAndGet();
+      jdkBodiesCreated.incrementAndGet();
       BodySubscriber<String> strings = BodyHandlers.ofString().apply(info);
       return new BodySubscriber<>() {
         @Override public CompletionStage<String> getBody() {
@@ -192,6 +201,7 @@ class HttpConformanceTest {
         }
 
         @Override public void onSubscribe(Flow.Subscription subscription) {
+          jdkBodiesOpened.incrementAndGet();
           strings.onSubscribe(subscription);
         }
 
@@ -458,12 +468,25 @@ class HttpConformanceTest {
     hedgedLeakRun(transport);
   }
 
-  @Disabled("JDK adapter over h2c, owned by tailguard-http (issue 15): 21 of 200 hedged calls at fixed(0) left a body"
-      + " subscriber that was neither completed nor failed (2026-12-02); enable when the JDK side closes that race")
+  /**
+   * As above for {@link ResilientHttpClient} over h2c. On JDK 17 a few losers' body subscribers are
+   * created but never subscribed (see {@link #countedStrings}); they are reported, not counted as
+   * open. Every subscribed body must end, and the leak check after the scenario proves each loser's
+   * stream ended on the server. From JDK 25 on every created subscriber must also be subscribed.
+   * At 10,000 calls the run can end in GOAWAY instead: losers whose response has not begun are
+   * still reset, and bursts pass Jetty's default limit of 128 resets a second (with that limit
+   * lifted, 10,000 calls: 0 unclosed, 17 never subscribed, 2,674 resets; 2026-12-02, JDK 17).
+   */
   @org.junit.jupiter.api.Test
   @Timeout(value = 60, unit = TimeUnit.MINUTES)
   void hedgedCallsAtFixedZero_leaveNoResponseUnclosed_jdkOverH2c() throws Exception {
     hedgedLeakRun(Transport.JDK_H2C);
+    int neverSubscribed = jdkBodiesCreated.get() - jdkBodiesOpened.get();
+    System.out.printf("tailguard.conformance hedged-leak transport=JDK_H2C jdk=%d bodySubscribersCreated=%d neverSubscribed=%d%n",
+        Runtime.version().feature(), jdkBodiesCreated.get(), neverSubscribed);
+    if (Runtime.version().feature() >= 25) {
+      assertThat(neverSubscribed).as("body subscribers the JDK created but never subscribed").isZero();
+    }
   }
 
   private void hedgedLeakRun(Transport transport) throws Exception {

@@ -1,0 +1,124 @@
+package dev.tailguard.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tailguard.HedgeDelay;
+import dev.tailguard.HedgePolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http2.RateControl;
+import org.eclipse.jetty.http2.WindowRateControl;
+import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Hedging at {@code HedgeDelay.fixed(0)} over h2c against Jetty with its default rapid-reset
+ * defence (128 RST_STREAM frames a second, then GOAWAY): both attempts of a call are answered at
+ * the same instant, so the loser's body has usually ended by the time the winner is chosen. Such a
+ * loser must not be reset, and the connection must carry every call.
+ */
+@Timeout(120)
+class Http2HedgeResetTest {
+  private static final int CALLS = Integer.getInteger("tailguard.http2.hedgedCalls", 600);
+
+  private final Set<EndPoint> endPoints = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+  private final AtomicInteger resetsReceived = new AtomicInteger();
+  private final CyclicBarrier together = new CyclicBarrier(2);
+  private volatile boolean paired;
+  private Server server;
+  private URI uri;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new Server();
+    HttpConfiguration http = new HttpConfiguration();
+    HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
+    // Jetty's own default limit, counting the resets it sees.
+    h2c.setRateControlFactory(new RateControl.Factory() {
+      @Override
+      public RateControl newRateControl(EndPoint endPoint) {
+        RateControl jettyDefault = WindowRateControl.fromEventsPerSecond(128);
+        return event -> {
+          if (event instanceof ResetFrame) {
+            resetsReceived.incrementAndGet();
+          }
+          return jettyDefault.onEvent(event);
+        };
+      }
+    });
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
+    connector.setHost("127.0.0.1");
+    connector.addBean(new Connection.Listener() {
+      @Override
+      public void onOpened(Connection connection) {
+        // An h2c upgrade replaces the connection object on the same socket: count sockets.
+        endPoints.add(connection.getEndPoint());
+      }
+    });
+    server.addConnector(connector);
+    server.setHandler(new Handler.Abstract() {
+      @Override
+      public boolean handle(Request request, Response response, Callback callback) {
+        if (paired) {
+          try {
+            together.await(1, TimeUnit.SECONDS);
+          } catch (Exception alone) {
+            together.reset();
+          }
+        }
+        response.setStatus(200);
+        Content.Sink.write(response, true, "x".repeat(512), callback);
+        return true;
+      }
+    });
+    server.start();
+    uri = URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.stop();
+  }
+
+  @Test
+  void hedgeLosersWhoseBodyEnded_areNotReset_soTheServerKeepsTheConnection() throws Exception {
+    HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    ResilientHttpClient client = ResilientHttpClient.builder().client(jdk)
+        .hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ZERO)).build()).build();
+    HttpRequest get = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
+    // One plain exchange upgrades the connection to h2c.
+    assertThat(jdk.send(get, BodyHandlers.ofString()).version()).isEqualTo(HttpClient.Version.HTTP_2);
+    paired = true;
+
+    for (int i = 0; i < CALLS; i++) {
+      assertThat(client.send(get, BodyHandlers.ofString()).body()).as("call %s", i).hasSize(512);
+    }
+
+    System.out.printf("tailguard.http2 hedged calls=%d resetsReceived=%d connections=%d%n", CALLS, resetsReceived.get(), endPoints.size());
+    assertThat(endPoints).as("every call on one connection").hasSize(1);
+  }
+}
