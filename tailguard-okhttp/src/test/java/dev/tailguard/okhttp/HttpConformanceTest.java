@@ -489,6 +489,9 @@ class HttpConformanceTest {
     int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.responsesOpen.size();
     System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d%n",
         transport, calls, server.count(), unclosed, okCalls.open());
+    Thread.sleep(2000);
+    System.out.println("DIAG open=" + okCalls.open());
+    okCalls.trace.forEach((c, t) -> { if (t.toString().contains("start@")) System.out.println("DIAG " + c.request().url() + " " + c.request().header("Idempotency-Key") + " " + t); });
     assertThat(unclosed).as("responses nobody closed after %s hedged calls", calls).isZero();
   }
 }
