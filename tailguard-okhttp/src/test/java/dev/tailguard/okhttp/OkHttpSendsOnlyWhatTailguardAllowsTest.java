@@ -480,47 +480,30 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
     final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
     final List<Call> failed = new CopyOnWriteArrayList<>();
     final java.util.Set<Call> responsesOpen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    final java.util.Map<Call, List<String>> trace = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private void t(Call call, String e) {
-      trace.computeIfAbsent(call, c -> new CopyOnWriteArrayList<>()).add(e + "@" + Thread.currentThread().getName());
-    }
-
-    @Override public void canceled(Call call) { t(call, "canceled"); }
-    @Override public void connectionAcquired(Call call, okhttp3.Connection c) { t(call, "acquired"); }
-    @Override public void connectionReleased(Call call, okhttp3.Connection c) { t(call, "released"); }
-    @Override public void requestHeadersEnd(Call call, okhttp3.Request r) { t(call, "reqHeadersEnd"); }
-    @Override public void responseBodyStart(Call call) { t(call, "bodyStart"); }
-    @Override public void requestFailed(Call call, IOException e) { t(call, "requestFailed " + e); }
 
     @Override
     public void responseHeadersEnd(Call call, Response response) {
       responsesOpen.add(call);
-      t(call, "respHeadersEnd");
     }
 
     @Override
     public void responseBodyEnd(Call call, long byteCount) {
       responsesOpen.remove(call);
-      t(call, "bodyEnd");
     }
 
     @Override
     public void responseFailed(Call call, IOException ioe) {
       responsesOpen.remove(call);
-      t(call, "responseFailed " + ioe);
     }
 
     @Override
     public void callStart(Call call) {
       started.incrementAndGet();
-      t(call, "start");
     }
 
     @Override
     public void callEnd(Call call) {
       responsesOpen.remove(call);
-      trace.remove(call);
       ended.incrementAndGet();
     }
 
@@ -528,7 +511,6 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
     public void callFailed(Call call, IOException failure) {
       responsesOpen.remove(call);
       failed.add(call);
-      trace.remove(call);
       ended.incrementAndGet();
     }
 
