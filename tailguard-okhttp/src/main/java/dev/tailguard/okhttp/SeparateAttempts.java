@@ -55,7 +55,8 @@ final class SeparateAttempts {
 
   /** The attempt clients for {@code base}: no silent re-sends, OkHttp's follow-ups guarded. */
   static SeparateAttempts on(OkHttpClient base) {
-    OkHttpClient resendable = base.newBuilder().retryOnConnectionFailure(false).addNetworkInterceptor(new FollowUpGuard()).build();
+    OkHttpClient resendable = base.newBuilder().retryOnConnectionFailure(false).addNetworkInterceptor(new FollowUpGuard())
+        .eventListenerFactory(GatedEventListener.around(base.eventListenerFactory())).build();
     OkHttpClient once = resendable.newBuilder().followRedirects(false).followSslRedirects(false)
         .authenticator(Authenticator.NONE).proxyAuthenticator(Authenticator.NONE).build();
     return new SeparateAttempts(resendable, once);
@@ -117,12 +118,15 @@ final class SeparateAttempts {
   private static CompletableFuture<Response> start(OkHttpClient client, Request request, int attempt,
       TailguardInterceptor.OkHttpCall call, java.util.function.Consumer<Runnable> onCancel) {
     FollowUpGuard.Hidden hidden = request.tag(FollowUpGuard.Hidden.class);
-    Call own = client.newCall(request);
+    // Every cancel goes through the gate: OkHttp must not be cancelled mid HTTP/2 header write.
+    SafeCancel gate = new SafeCancel();
+    Call own = client.newCall(request.newBuilder().tag(SafeCancel.class, gate).build());
+    gate.bind(own);
     CompletableFuture<Response> future = new CompletableFuture<>();
-    onCancel.accept(own::cancel);
+    onCancel.accept(gate::cancel);
     future.whenComplete((response, error) -> {
       if (future.isCancelled()) {
-        own.cancel();
+        gate.cancel();
       }
     });
     ATTEMPTS.execute(() -> {
@@ -132,7 +136,7 @@ final class SeparateAttempts {
         response = hidden.restore(own.execute());
       } catch (IOException failure) {
         log(request, attempt, null, failure, started);
-        future.completeExceptionally(own.isCanceled() ? cancelled(failure) : call.attemptFailure(failure));
+        future.completeExceptionally(own.isCanceled() || gate.requested() ? cancelled(failure) : call.attemptFailure(failure));
         return;
       } catch (RuntimeException | Error failure) {
         log(request, attempt, null, failure, started);

@@ -95,10 +95,10 @@ class HttpConformanceTest {
   void nothingLeftOpen() throws Exception {
     try {
       Eventually.holds(() -> server.inFlight.get() == 0, Duration.ofSeconds(10));
-      // Responses opened (headers arrived) and closed (body ended or failed). Not "every call
-      // ended": over h2c OkHttp reports no end for a few calls cancelled mid-stream (about 1 in
-      // 500 hedged calls here) although their responses were closed.
+      // Responses opened (headers arrived) and closed (body ended or failed), and every OkHttp
+      // call ended (callEnd or callFailed): a call that never ends keeps its connection allocated.
       Eventually.holds(() -> okCalls.responsesOpen.isEmpty(), Duration.ofSeconds(10));
+      Eventually.holds(() -> okCalls.open() == 0, Duration.ofSeconds(10));
       Eventually.holds(() -> jdkBodiesOpened.get() == jdkBodiesEnded.get(), Duration.ofSeconds(10));
       clock.assertNoPendingTasks();
     } finally {
@@ -501,17 +501,23 @@ class HttpConformanceTest {
       return status(200, "x".repeat(512));
     });
     Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ZERO)).build(), false));
-    for (int i = 0; i < calls; i++) {
-      assertThat(caller.send("GET", "/", null, Map.of()).body()).hasSize(512);
-    }
-    try {
-      Eventually.holds(() -> okCalls.responsesOpen.isEmpty() && jdkBodiesOpened.get() == jdkBodiesEnded.get(), Duration.ofSeconds(10));
-    } catch (AssertionError stillOpen) {
-      // Reported with the numbers below.
+    List<String> leakWarnings = new CopyOnWriteArrayList<>();
+    try (OkHttpLeakLog log = OkHttpLeakLog.capture(leakWarnings)) {
+      for (int i = 0; i < calls; i++) {
+        assertThat(caller.send("GET", "/", null, Map.of()).body()).hasSize(512);
+      }
+      try {
+        Eventually.holds(() -> okCalls.responsesOpen.isEmpty() && okCalls.open() == 0
+            && jdkBodiesOpened.get() == jdkBodiesEnded.get(), Duration.ofSeconds(10));
+      } catch (AssertionError stillOpen) {
+        // Reported with the numbers below.
+      }
     }
     int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.responsesOpen.size();
-    System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d%n",
-        transport, calls, server.count(), unclosed, okCalls.open());
+    System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d"
+        + " okhttpLeakWarnings=%d%n", transport, calls, server.count(), unclosed, okCalls.open(), leakWarnings.size());
     assertThat(unclosed).as("responses nobody closed after %s hedged calls", calls).isZero();
+    assertThat(okCalls.open()).as("OkHttp calls that reported neither callEnd nor callFailed").isZero();
+    assertThat(leakWarnings).as("OkHttp's \"connection leaked\" warnings").isEmpty();
   }
 }
