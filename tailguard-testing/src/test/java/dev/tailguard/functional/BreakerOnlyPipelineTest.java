@@ -48,6 +48,24 @@ class BreakerOnlyPipelineTest {
   }
 
   @Test
+  void anErrorIsRethrownUnchanged() {
+    AssertionError error = new AssertionError("boom");
+    assertThatThrownBy(() -> pipeline.execute(() -> {
+          throw error;
+        }))
+        .isSameAs(error);
+  }
+
+  @Test
+  void anOpenCircuitThrowsCircuitOpenExceptionAndRunsNothing() {
+    breaker.transitionToForcedOpen();
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(() -> pipeline.execute(() -> attempts.incrementAndGet()))
+        .isInstanceOf(dev.tailguard.CircuitOpenException.class);
+    assertThat(attempts).hasValue(0);
+  }
+
+  @Test
   void theCallsOwnExceptionPropagatesUnchangedWithAHandlerToo() {
     IOException failure = new IOException("backend down");
     AtomicInteger attempts = new AtomicInteger();

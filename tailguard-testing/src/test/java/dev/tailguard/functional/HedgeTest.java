@@ -135,6 +135,24 @@ class HedgeTest {
   }
 
   @Test
+  void anErrorFromAHedgeEndsTheCallAtOnceAndCancelsTheOthers() {
+    Hedge hedge = Hedge.of(policy(HedgeDelay.fixed(Duration.ofMillis(10))).maxAttempts(3).build(), clock, clock);
+    AssertionError error = new AssertionError("boom");
+    AsyncAttempt<String> slowThenError = context -> {
+      if (context.attempt() == 1) {
+        return script(new long[] {100}, new String[] {"late"}).start(context);
+      }
+      context.onCancel(() -> cancelHooks.computeIfAbsent(context.attempt(), k -> new AtomicInteger()).incrementAndGet());
+      return CompletableFuture.failedFuture(error);
+    };
+    CompletableFuture<String> call = hedge.executeAsync(slowThenError, handler);
+    clock.runUntilIdle();
+    assertThat(call.handle((r, e) -> e).join()).isSameAs(error);
+    assertThat(attempts.get(0)).as("the first attempt is cancelled").isCancelled();
+    assertThat(cancelHooks).doesNotContainKey(3);
+  }
+
+  @Test
   void aRetryableResultThatEndsTheCallIsReleased() {
     Hedge hedge = Hedge.of(policy(HedgeDelay.fixed(Duration.ofMillis(10))).build(), clock, clock);
     CompletableFuture<String> call = hedge.executeAsync(script(new long[] {30, 30}, new String[] {"503 a", "503 b"}), handler);
