@@ -15,6 +15,6 @@ if [ "${1:-}" = "--full" ]; then
 else
   options=(-f 1 -wi 4 -w 1s -i 6 -r 1s)
 fi
-java -jar "$jar" "${options[@]}" -prof gc -rf json -rff "$out" 'SuccessPathBenchmark|HedgeThroughputBenchmark'
+java -jar "$jar" "${options[@]}" -prof gc -rf json -rff "$out" 'SuccessPathBenchmark|FailureMixBenchmark|OneRetryBenchmark|HedgeThroughputBenchmark'
 echo
 java -cp "$jar" dev.tailguard.benchmarks.RatioTable "$out"

@@ -32,8 +32,8 @@ public final class RatioTable {
       double bytes = gc == null ? Double.NaN : gc.get("score").asDouble();
       byName.put(name, new double[] {nanos, error, bytes});
     }
-    System.out.printf("%-36s %12s %10s %10s%n", "benchmark", "ns/op", "± error", "B/op");
-    byName.forEach((name, v) -> System.out.printf("%-36s %12.2f %10.2f %10.1f%n", name, v[0], v[1], v[2]));
+    System.out.printf("%-40s %12s %10s %10s%n", "benchmark", "ns/op", "± error", "B/op");
+    byName.forEach((name, v) -> System.out.printf("%-40s %12.2f %10.2f %10.1f%n", name, v[0], v[1], v[2]));
     System.out.println();
     ratio(byName, "Retry vs Resilience4j", "tailguardRetry", "resilience4jRetry", 0.5);
     ratio(byName, "Retry vs Failsafe", "tailguardRetry", "failsafeRetry", Double.NaN);
@@ -46,6 +46,33 @@ public final class RatioTable {
       boolean pass = retry[2] <= 16;
       System.out.printf("[%s] Tailguard Retry allocates %.1f B/op (bar: <= 16)%n", pass ? "PASS" : "FAIL", retry[2]);
     }
+    bytes(byName, "tailguardRetryAndCircuitBreaker", 16);
+    // A 10% failure mix through one breaker: no slower and no more bytes than Resilience4j's.
+    ratio(byName, "Failure mix vs Resilience4j", "tailguardFailureMix", "resilience4jFailureMix", 1.0);
+    ratio(byName, "Failure mix vs Failsafe", "tailguardFailureMix", "failsafeFailureMix", Double.NaN);
+    bytesAtMost(byName, "tailguardFailureMix", "resilience4jFailureMix");
+    ratio(byName, "Failure mix (handler) vs Resilience4j", "tailguardFailureMixWithHandler", "resilience4jFailureMix", 1.0);
+    bytesAtMost(byName, "tailguardFailureMixWithHandler", "resilience4jFailureMix");
+    ratio(byName, "One retry vs Resilience4j", "tailguardOneRetry", "resilience4jOneRetry", Double.NaN);
+    ratio(byName, "One retry vs Failsafe", "tailguardOneRetry", "failsafeOneRetry", Double.NaN);
+  }
+
+  private static void bytes(Map<String, double[]> byName, String ours, double bar) {
+    double[] a = byName.get(ours);
+    if (a == null) {
+      return;
+    }
+    System.out.printf("[%s] %s allocates %.1f B/op (bar: <= %.0f)%n", a[2] <= bar ? "PASS" : "FAIL", ours, a[2], bar);
+  }
+
+  private static void bytesAtMost(Map<String, double[]> byName, String ours, String theirs) {
+    double[] a = byName.get(ours);
+    double[] b = byName.get(theirs);
+    if (a == null || b == null) {
+      return;
+    }
+    System.out.printf("[%s] %s allocates %.1f B/op vs %s %.1f B/op (bar: <=)%n",
+        a[2] <= b[2] ? "PASS" : "FAIL", ours, a[2], theirs, b[2]);
   }
 
   private static void ratio(Map<String, double[]> byName, String label, String ours, String theirs, double bar) {

@@ -191,6 +191,27 @@ public final class GuardedAttempts {
   }
 
   /**
+   * {@link #once(Callable, CircuitBreaker, OutcomeHandler)} for a call that takes its context: no
+   * wrapper is allocated, only the context the call receives.
+   */
+  public static <T> T once(AttemptCallable<T> call, AttemptContext context, CircuitBreaker breaker, OutcomeHandler<? super T> handler)
+      throws Exception {
+    CircuitBreaker.Permit permit = null;
+    if (breaker != null && (permit = breaker.tryAcquire()) == null) {
+      throw new CircuitOpenException(breaker.config().name(), breaker.state());
+    }
+    T result;
+    try {
+      result = call.call(context);
+    } catch (Throwable t) {
+      report(permit, handler.classifier(), null, t);
+      throw t;
+    }
+    report(permit, handler.classifier(), result, null);
+    return result;
+  }
+
+  /**
    * Arms the attempt's timeout unless the attempt is already settled; whoever settles it later
    * (answer or holder) cancels the timer, and a timer armed after that is cancelled here.
    */
