@@ -98,7 +98,14 @@ public final class AsyncRetryExecution<T> {
     flight.future = Futures.toFuture(stage);
     if (allowance >= 0) {
       try {
-        flight.timer = scheduler.schedule(() -> onTimeout(flight), Duration.ofNanos(allowance));
+        // A timer that a shut-down executor drops would leave a hanging attempt unbounded.
+        flight.timer = scheduler.schedule(LossAware.of(() -> onTimeout(flight), why -> {
+          if (flight.settled.compareAndSet(false, true)) {
+            flight.context.cancel();
+            Futures.cancelQuietly(flight.future);
+            abandon(flight, why);
+          }
+        }), Duration.ofNanos(allowance));
       } catch (RejectedExecutionException rejected) {
         Futures.cancelQuietly(flight.future);
         abandon(flight, rejected);

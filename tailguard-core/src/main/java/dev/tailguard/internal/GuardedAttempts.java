@@ -223,11 +223,16 @@ public final class GuardedAttempts {
     long nanos = Durations.toNanosSaturated(timeout.duration());
     Cancellable armed;
     try {
-      armed = scheduler.schedule(() -> {
+      armed = scheduler.schedule(LossAware.of(() -> {
         if (settled.compareAndSet(false, true)) {
           onTimeout.run();
         }
-      }, Duration.ofNanos(nanos));
+      }, lost -> {
+        // Dropped by a shut-down executor: nothing bounds the attempt any more, as if refused.
+        if (settled.compareAndSet(false, true)) {
+          onRejected.accept(lost);
+        }
+      }), Duration.ofNanos(nanos));
     } catch (RejectedExecutionException rejected) {
       if (settled.compareAndSet(false, true)) {
         onRejected.accept(rejected);

@@ -135,7 +135,9 @@ public final class HedgeExecution<T> {
   private boolean armDeadline() {
     Cancellable timer;
     try {
-      timer = scheduler.schedule(this::onDeadline, Duration.ofNanos(deadlineNanos));
+      // A deadline a shut-down executor drops is enforced by nobody: the call ends then.
+      timer = scheduler.schedule(LossAware.of(this::onDeadline, lost -> giveUp(GiveUpReason.SCHEDULER_REJECTED)),
+          Duration.ofNanos(deadlineNanos));
     } catch (RejectedExecutionException rejected) {
       // A deadline nobody enforces is a broken promise: refuse the call before it sends anything.
       lock.lock();
@@ -420,25 +422,10 @@ public final class HedgeExecution<T> {
   private void armHintTimer(int generation, long delayNanos) {
     Cancellable timer;
     try {
-      timer = scheduler.schedule(() -> onHintTimer(generation), Duration.ofNanos(delayNanos));
+      timer = scheduler.schedule(LossAware.of(() -> onHintTimer(generation), lost -> hintTimerRefused(generation, lost)),
+          Duration.ofNanos(delayNanos));
     } catch (RejectedExecutionException rejected) {
-      Listeners.warn("Tailguard scheduler rejected a server-hinted hedge timer; no more hedges", rejected);
-      boolean allFailed;
-      lock.lock();
-      try {
-        if (generation == hintGeneration) {
-          postponed = false;
-          if (stopped == null) {
-            stopped = GiveUpReason.SCHEDULER_REJECTED;
-          }
-        }
-        allFailed = !done && running == 0;
-      } finally {
-        lock.unlock();
-      }
-      if (allFailed) {
-        giveUp(GiveUpReason.SCHEDULER_REJECTED);
-      }
+      hintTimerRefused(generation, rejected);
       return;
     }
     boolean stale;
@@ -458,6 +445,27 @@ public final class HedgeExecution<T> {
     }
     if (previous != null) {
       previous.cancel();
+    }
+  }
+
+  /** The scheduler refused or dropped a server-hinted hedge's timer: no more hedges. */
+  private void hintTimerRefused(int generation, RejectedExecutionException rejected) {
+    Listeners.warn("Tailguard scheduler rejected a server-hinted hedge timer; no more hedges", rejected);
+    boolean allFailed;
+    lock.lock();
+    try {
+      if (generation == hintGeneration) {
+        postponed = false;
+        if (stopped == null) {
+          stopped = GiveUpReason.SCHEDULER_REJECTED;
+        }
+      }
+      allFailed = !done && running == 0;
+    } finally {
+      lock.unlock();
+    }
+    if (allFailed) {
+      giveUp(GiveUpReason.SCHEDULER_REJECTED);
     }
   }
 
