@@ -74,6 +74,7 @@ public final class SyncRetryLoop {
     } catch (RetryRun.ClassifierFailure failure) {
       verdict = null;
       classifierFailure = failure.getCause();
+      stopIfInterrupted(null, error);
     }
     // Without a timeout the breaker and the retry judge the same outcome: classify it once.
     GuardedAttempts.report(permit, verdict, error);
@@ -138,6 +139,8 @@ public final class SyncRetryLoop {
       try {
         verdict = stopIfInterrupted(RetryRun.classify(policy.admission(), handler.classifier(), result, error), error);
       } catch (RetryRun.ClassifierFailure failure) {
+        // A classifier that throws on an interrupt still leaves the caller interrupted.
+        stopIfInterrupted(null, error);
         run.discard(attempt, result, ResultDiscardedEvent.Reason.CALL_ENDED);
         return failWith(run, failure.getCause());
       }
