@@ -54,6 +54,13 @@ final class ConformanceServer implements AutoCloseable {
 
   final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger inFlight = new AtomicInteger();
+  /** RST_STREAM frames the server received, counted under Jetty's default rate control. */
+  final AtomicInteger resetsReceived = new AtomicInteger();
+  /** Sockets opened (an h2c upgrade replaces the connection object on the same socket). */
+  final java.util.Set<org.eclipse.jetty.io.EndPoint> endPoints =
+      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+  /** GOAWAY frames the server sent because a connection's events outran the rate control. */
+  final AtomicInteger rateLimited = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile Function<Received, Reply> script = r -> Reply.status(200, "ok");
   private final Server server = new Server();
@@ -61,8 +68,33 @@ final class ConformanceServer implements AutoCloseable {
 
   ConformanceServer() throws Exception {
     HttpConfiguration http = new HttpConfiguration();
-    connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+    HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
+    // Jetty's own rate control (128 events a second by default) stays in charge; it is only watched.
+    org.eclipse.jetty.http2.RateControl.Factory defaults = h2c.getRateControlFactory();
+    h2c.setRateControlFactory(new org.eclipse.jetty.http2.RateControl.Factory() {
+      @Override
+      public org.eclipse.jetty.http2.RateControl newRateControl(org.eclipse.jetty.io.EndPoint endPoint) {
+        org.eclipse.jetty.http2.RateControl limit = defaults.newRateControl(endPoint);
+        return event -> {
+          if (event instanceof org.eclipse.jetty.http2.frames.ResetFrame) {
+            resetsReceived.incrementAndGet();
+          }
+          boolean allowed = limit.onEvent(event);
+          if (!allowed) {
+            rateLimited.incrementAndGet();
+          }
+          return allowed;
+        };
+      }
+    });
+    connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
     connector.setHost("127.0.0.1");
+    connector.addBean(new org.eclipse.jetty.io.Connection.Listener() {
+      @Override
+      public void onOpened(org.eclipse.jetty.io.Connection connection) {
+        endPoints.add(connection.getEndPoint());
+      }
+    });
     server.addConnector(connector);
     server.setHandler(new Handler.Abstract() {
       @Override
