@@ -6,16 +6,12 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import dev.tailguard.http.JettyH2cServer;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -54,49 +50,13 @@ final class ConformanceServer implements AutoCloseable {
 
   final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger inFlight = new AtomicInteger();
-  /** RST_STREAM frames the server received, counted under Jetty's default rate control. */
-  final AtomicInteger resetsReceived = new AtomicInteger();
-  /** Sockets opened (an h2c upgrade replaces the connection object on the same socket). */
-  final java.util.Set<org.eclipse.jetty.io.EndPoint> endPoints =
-      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
-  /** GOAWAY frames the server sent because a connection's events outran the rate control. */
-  final AtomicInteger rateLimited = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile Function<Received, Reply> script = r -> Reply.status(200, "ok");
-  private final Server server = new Server();
-  private final ServerConnector connector;
+  private final JettyH2cServer server;
 
   ConformanceServer() throws Exception {
-    HttpConfiguration http = new HttpConfiguration();
-    HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
-    // Jetty's own rate control (128 events a second by default) stays in charge; it is only watched.
-    org.eclipse.jetty.http2.RateControl.Factory defaults = h2c.getRateControlFactory();
-    h2c.setRateControlFactory(new org.eclipse.jetty.http2.RateControl.Factory() {
-      @Override
-      public org.eclipse.jetty.http2.RateControl newRateControl(org.eclipse.jetty.io.EndPoint endPoint) {
-        org.eclipse.jetty.http2.RateControl limit = defaults.newRateControl(endPoint);
-        return event -> {
-          if (event instanceof org.eclipse.jetty.http2.frames.ResetFrame) {
-            resetsReceived.incrementAndGet();
-          }
-          boolean allowed = limit.onEvent(event);
-          if (!allowed) {
-            rateLimited.incrementAndGet();
-          }
-          return allowed;
-        };
-      }
-    });
-    connector = new ServerConnector(server, new HttpConnectionFactory(http), h2c);
-    connector.setHost("127.0.0.1");
-    connector.addBean(new org.eclipse.jetty.io.Connection.Listener() {
-      @Override
-      public void onOpened(org.eclipse.jetty.io.Connection connection) {
-        endPoints.add(connection.getEndPoint());
-      }
-    });
-    server.addConnector(connector);
-    server.setHandler(new Handler.Abstract() {
+    // Jetty's default rate control stays in charge: GOAWAY past 128 resets a second.
+    server = JettyH2cServer.start(new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
         inFlight.incrementAndGet();
@@ -126,7 +86,6 @@ final class ConformanceServer implements AutoCloseable {
         return true;
       }
     });
-    server.start();
   }
 
   void script(Function<Received, Reply> script) {
@@ -138,11 +97,26 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + connector.getLocalPort() + path;
+    return server.uri(path).toString();
+  }
+
+  /** RST_STREAM frames the server received. */
+  int resetsReceived() {
+    return server.resetsReceived();
+  }
+
+  /** Events Jetty's rate control refused, each answered with GOAWAY. */
+  int rateLimited() {
+    return server.refusedEvents();
+  }
+
+  /** Sockets opened. */
+  int connections() {
+    return server.connections();
   }
 
   @Override
   public void close() throws Exception {
-    server.stop();
+    server.close();
   }
 }

@@ -516,9 +516,9 @@ class HttpConformanceTest {
     int unclosed = transport.jdk() ? jdkBodiesOpened.get() - jdkBodiesEnded.get() : okCalls.responsesOpen.size();
     System.out.printf("tailguard.conformance hedged-leak transport=%s calls=%d requests=%d unclosed=%d okhttpCallsNotEnded=%d"
         + " okhttpLeakWarnings=%d resetsReceived=%d losers=%d rateLimitedGoaways=%d connections=%d%n", transport, calls, server.count(),
-        unclosed, okCalls.open(), leakWarnings.size(), server.resetsReceived.get(), server.count() - calls, server.rateLimited.get(),
-        server.endPoints.size());
-    assertThat(server.rateLimited.get()).as("events past Jetty's default rate control (each a GOAWAY)").isZero();
+        unclosed, okCalls.open(), leakWarnings.size(), server.resetsReceived(), server.count() - calls, server.rateLimited(),
+        server.connections());
+    assertThat(server.rateLimited()).as("events past Jetty's default rate control (each a GOAWAY)").isZero();
     assertThat(unclosed).as("responses nobody closed after %s hedged calls", calls).isZero();
     assertThat(okCalls.open()).as("OkHttp calls that reported neither callEnd nor callFailed").isZero();
     assertThat(leakWarnings).as("OkHttp's \"connection leaked\" warnings").isEmpty();
