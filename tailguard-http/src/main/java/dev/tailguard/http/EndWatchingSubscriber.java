@@ -5,23 +5,23 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Passes a body through unchanged and notes when the client signalled its end (complete or
  * failed). An attempt whose body has ended needs no cancel: its exchange completes by itself, and
  * a cancel would only make the JDK client reset an HTTP/2 stream the server already finished, or
- * close an HTTP/1.1 connection that could be reused.
+ * close an HTTP/1.1 connection that could be reused. It also counts the body's bytes, so that an
+ * abandoned exchange being drained is reset once it outgrows its bound ({@link AbandonedExchange}).
  *
  * @param <T> the body type
  */
 final class EndWatchingSubscriber<T> implements BodySubscriber<T> {
   private final BodySubscriber<T> delegate;
-  private final AtomicBoolean ended;
+  private final AbandonedExchange watch;
 
-  EndWatchingSubscriber(BodySubscriber<T> delegate, AtomicBoolean ended) {
+  EndWatchingSubscriber(BodySubscriber<T> delegate, AbandonedExchange watch) {
     this.delegate = delegate;
-    this.ended = ended;
+    this.watch = watch;
   }
 
   @Override
@@ -36,18 +36,23 @@ final class EndWatchingSubscriber<T> implements BodySubscriber<T> {
 
   @Override
   public void onNext(List<ByteBuffer> item) {
+    long bytes = 0;
+    for (ByteBuffer buffer : item) {
+      bytes += buffer.remaining();
+    }
     delegate.onNext(item);
+    watch.bytes(bytes);
   }
 
   @Override
   public void onError(Throwable throwable) {
-    ended.set(true);
+    watch.bodyEnded();
     delegate.onError(throwable);
   }
 
   @Override
   public void onComplete() {
-    ended.set(true);
+    watch.bodyEnded();
     delegate.onComplete();
   }
 }

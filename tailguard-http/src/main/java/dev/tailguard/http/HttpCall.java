@@ -17,10 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import dev.tailguard.time.Cancellable;
 import java.net.http.HttpClient;
-import java.time.Duration;
 
 /**
  * One call through a {@link ResilientHttpClient}: decides whether the request may be sent twice,
@@ -30,8 +27,6 @@ import java.time.Duration;
  */
 final class HttpCall<T> {
   private static final System.Logger LOG = System.getLogger("dev.tailguard.http");
-  /** How long an abandoned HTTP/2 attempt whose small body is arriving may take to end unreset. */
-  static final Duration LOSER_GRACE = Duration.ofMillis(100);
 
   private final ResilientHttpClient client;
   private final HttpRequest request;
@@ -134,43 +129,39 @@ final class HttpCall<T> {
     // A response this attempt may not hand to the caller is held (and drained) rather than streamed.
     boolean mayBeDiscarded = mode.repeats() && retrySafe && (mode.hedging() || attempt < mode.maxAttempts());
     java.util.concurrent.atomic.AtomicReference<HeldBody<T>> probe = new java.util.concurrent.atomic.AtomicReference<>();
-    // Set once the client has ended this attempt's body: from then on a cancel only costs a reset.
-    AtomicBoolean bodyEnded = new AtomicBoolean();
-    java.util.concurrent.atomic.AtomicReference<HttpResponse.ResponseInfo> head = new java.util.concurrent.atomic.AtomicReference<>();
-    BodyHandler<T> attemptHandler = !mayBeDiscarded ? handler : info -> {
-      head.set(info);
+    // Knows when the client ended this attempt's body, and how to end the attempt once abandoned.
+    AbandonedExchange watch = new AbandonedExchange(mayUseHttp2(sent), client.maxDrainBytes(), client.resetBudget(),
+        client.clock(), client.scheduler());
+    BodyHandler<T> attemptHandler = info -> {
+      watch.head(info);
+      // Nobody waits for this attempt any more: its body is read and dropped, not buffered.
+      if (watch.isAbandoned()) {
+        return new EndWatchingSubscriber<>(HttpResponse.BodySubscribers.replacing(null), watch);
+      }
+      if (!mayBeDiscarded) {
+        return new EndWatchingSubscriber<>(handler.apply(info), watch);
+      }
       if (client.retryableStatuses().isRetryable(info.statusCode())) {
-        return new EndWatchingSubscriber<>(new HeldBody<>(info, handler, client.maxDrainBytes()), bodyEnded);
+        return new EndWatchingSubscriber<>(new HeldBody<>(info, handler, client.maxDrainBytes()), watch);
       }
       if (mayBeKeyInUse(info)) {
         HeldBody<T> held = new HeldBody<>(info, handler, KeyInUse.MAX_BODY_BYTES);
         probe.set(held);
-        return new EndWatchingSubscriber<>(held, bodyEnded);
+        return new EndWatchingSubscriber<>(held, watch);
       }
-      return new EndWatchingSubscriber<>(handler.apply(info), bodyEnded);
+      return new EndWatchingSubscriber<>(handler.apply(info), watch);
     };
     long started = client.clock().nanoTime();
     CompletableFuture<HttpResponse<T>> exchange = pushPromises == null
         ? client.delegate().sendAsync(sent, attemptHandler)
         : client.delegate().sendAsync(sent, attemptHandler, pushPromises);
     CompletableFuture<HttpResponse<T>> outcome = new CompletableFuture<>();
-    // Since JDK 16, cancelling sendAsync's future aborts the exchange and releases its connection.
-    // A loser whose body already ended completes by itself and is released below; cancelling it
-    // would reset a finished HTTP/2 stream, and servers count resets against rapid-reset floods
-    // (Jetty 12 sends GOAWAY past 128 a second, which hedging at fixed(0) reached).
-    AtomicBoolean abandoned = new AtomicBoolean();
-    Runnable abandon = () -> {
-      // Abandoned once (the pipeline's cancel and the outcome's both get here); an ended body needs nothing.
-      if (bodyEnded.get() || exchange.isDone() || !abandoned.compareAndSet(false, true)) {
-        return;
-      }
-      if (!finishesSoon(head.get())) {
-        exchange.cancel(true);
-        return;
-      }
-      Cancellable grace = client.scheduler().schedule(() -> exchange.cancel(true), LOSER_GRACE);
-      exchange.whenComplete((response, error) -> grace.cancel());
-    };
+    // Since JDK 16, cancelling sendAsync's future aborts the exchange and releases its connection;
+    // over HTTP/2 it resets the stream, and servers count resets against rapid-reset floods
+    // (Jetty 12 sends GOAWAY past 128 a second, which hedging at fixed(0) reached): the watch
+    // paces those resets and drains what it may not reset.
+    watch.attach(exchange);
+    Runnable abandon = watch::abandon;
     context.onCancel(abandon);
     exchange.whenComplete((response, error) -> {
       Throwable failure = unwrap(error);
@@ -197,16 +188,9 @@ final class HttpCall<T> {
     return outcome;
   }
 
-  /**
-   * Whether an abandoned attempt may finish by itself for up to {@link #LOSER_GRACE} instead of
-   * being reset at once: an HTTP/2 response whose head is in and whose declared body is small.
-   */
-  private boolean finishesSoon(HttpResponse.ResponseInfo info) {
-    if (info == null || info.version() != HttpClient.Version.HTTP_2) {
-      return false;
-    }
-    long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-    return length >= 0 && length <= client.maxDrainBytes();
+  /** Whether this attempt may go over HTTP/2: the request's version, else the client's. */
+  private boolean mayUseHttp2(HttpRequest sent) {
+    return sent.version().orElse(client.delegate().version()) == HttpClient.Version.HTTP_2;
   }
 
   /**

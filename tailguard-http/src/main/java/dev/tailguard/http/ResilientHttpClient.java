@@ -78,10 +78,12 @@ import javax.net.ssl.SSLParameters;
  *   <li>Every response not handed to the caller (a retried 503, a hedge that lost, a late
  *       arrival) is released: a retryable response is read up to {@link Builder#maxDrainBytes}
  *       (default 64 KiB) so its connection can be reused, streaming bodies are closed, and losers
- *       still in flight are cancelled, which aborts their exchange. An HTTP/2 loser whose
-       headers have arrived, with a body of at most {@link Builder#maxDrainBytes}, first gets up to
-       100 ms to finish, so that its stream ends without a reset: servers answer many resets a
-       second with GOAWAY (rapid-reset defence), which hedging at a delay of zero reached.
+ *       still in flight are cancelled, which aborts their exchange. Over HTTP/2 that cancel resets
+ *       the stream, and servers answer many resets a second with GOAWAY (rapid-reset defence),
+ *       which hedging at a delay of zero reached: so HTTP/2 resets are paced by {@link
+ *       Builder#maxStreamResetsPerSecond}, losers beyond it are drained (bounded by {@link
+ *       Builder#maxDrainBytes} and one second), and a loser whose headers have arrived, with a
+ *       body of at most {@code maxDrainBytes}, first gets up to 100 ms to finish unreset.
  * </ul>
  *
  * <h2>Key in use</h2>
@@ -141,6 +143,7 @@ public final class ResilientHttpClient extends HttpClient {
   private final long maxReplayBytes;
   private final ReplayBudget replayBudget;
   private final long maxDrainBytes;
+  private final ResetBudget resetBudget;
   private final String attemptCountHeader;
   private final java.time.Clock wallClock;
   private final Clock clock;
@@ -160,6 +163,7 @@ public final class ResilientHttpClient extends HttpClient {
     this.wallClock = b.wallClock;
     this.clock = b.clock();
     this.scheduler = b.scheduler();
+    this.resetBudget = new ResetBudget(b.maxStreamResetsPerSecond, clock);
     this.onBodyNotReplayable = b.onBodyNotReplayable;
     HedgePolicy hedge = b.hedgePolicy();
     RetryPolicy retry = b.retryPolicy();
@@ -319,6 +323,10 @@ public final class ResilientHttpClient extends HttpClient {
     return maxDrainBytes;
   }
 
+  ResetBudget resetBudget() {
+    return resetBudget;
+  }
+
   String attemptCountHeader() {
     return attemptCountHeader;
   }
@@ -443,6 +451,7 @@ public final class ResilientHttpClient extends HttpClient {
     private long maxReplayBytes = 1 << 20;
     private long maxReplayBytesInFlight = 32L << 20;
     private long maxDrainBytes = 64 << 10;
+    private int maxStreamResetsPerSecond = 50;
     private String attemptCountHeader;
     private java.time.Clock wallClock = java.time.Clock.systemUTC();
     private Consumer<BodyNotReplayableEvent> onBodyNotReplayable = event -> {};
@@ -543,6 +552,28 @@ public final class ResilientHttpClient extends HttpClient {
         throw new IllegalArgumentException("maxDrainBytes must be >= 0: " + bytes);
       }
       this.maxDrainBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How many HTTP/2 streams per second this client resets to abandon attempts nobody waits for
+     * any more (hedge losers, timed-out attempts, cancelled calls), at most half of that in one
+     * burst: servers answer many resets a second with GOAWAY, which fails every stream of the
+     * connection (rapid-reset defences against CVE-2023-44487; Jetty 12 allows 128 a second,
+     * Netty's {@code Http2MaxRstFrameDecoder} 200 in 30 s). An attempt beyond the budget is not
+     * reset but drained: it runs on and its body is read and dropped until it ends, a token frees
+     * up, more than {@link #maxDrainBytes} of its body arrived, or one second passed; in the last
+     * two cases it is reset anyway. {@code 0} drains every abandoned HTTP/2 attempt up to those
+     * bounds. HTTP/1.1 attempts are not affected: abandoning one closes its connection. The
+     * budget is shared by all the client's connections. Default 50.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxStreamResetsPerSecond(int resets) {
+      if (resets < 0) {
+        throw new IllegalArgumentException("maxStreamResetsPerSecond must be >= 0: " + resets);
+      }
+      this.maxStreamResetsPerSecond = resets;
       return this;
     }
 

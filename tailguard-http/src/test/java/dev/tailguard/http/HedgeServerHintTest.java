@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Issue 15 item 9 on the JDK adapter: a 429 or 503 with {@code Retry-After} on a hedge attempt
  * postpones the next hedge by the hint, and stops hedging when the hint lies past the deadline.
+ * The first test fails on ad377ba, the commit before core's hedge server hints (a third request
+ * went out at once after the 429).
  */
 @Timeout(30)
 class HedgeServerHintTest {

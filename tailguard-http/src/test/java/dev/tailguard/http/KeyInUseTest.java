@@ -3,23 +3,14 @@ package dev.tailguard.http;
 import static dev.tailguard.http.LoopbackHttpServer.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.Filter;
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.tailguard.Backoff;
 import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.RetryPolicy;
 import dev.tailguard.idempotency.IdempotencyFilter;
-import dev.tailguard.idempotency.IdempotencyGuard;
-import dev.tailguard.idempotency.InMemoryIdempotencyStore;
 import dev.tailguard.testing.Eventually;
 import dev.tailguard.testing.FakeClock;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,11 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,80 +39,25 @@ class KeyInUseTest {
 
   private final HttpClient jdk = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final FakeClock clock = new FakeClock();
-  private final ExecutorService executor = Executors.newCachedThreadPool();
-  private final AtomicInteger handlerRuns = new AtomicInteger();
-  private final AtomicInteger requests = new AtomicInteger();
-  private final AtomicInteger inUseAnswers = new AtomicInteger();
-  private final CountDownLatch firstEntered = new CountDownLatch(1);
-  private final CountDownLatch releaseFirst = new CountDownLatch(1);
-  private final CountDownLatch firstStored = new CountDownLatch(1);
-  private HttpServer server;
+  private GuardedOrdersServer server;
 
   @BeforeEach
   void startGuardedServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.setExecutor(executor);
-    HttpContext context = server.createContext("/orders", exchange -> {
-      int run = handlerRuns.incrementAndGet();
-      exchange.getRequestBody().readAllBytes();
-      if (run == 1) {
-        firstEntered.countDown();
-        await(releaseFirst);
-      }
-      byte[] body = ("order " + run).getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(201, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    context.getFilters().add(new Filter() {
-      @Override
-      public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-        int n = requests.incrementAndGet();
-        try {
-          chain.doFilter(exchange);
-        } finally {
-          if (exchange.getResponseCode() == 409) {
-            inUseAnswers.incrementAndGet();
-          }
-          if (n == 1) {
-            firstStored.countDown();
-          }
-        }
-      }
-
-      @Override
-      public String description() {
-        return "counts requests and 409 answers";
-      }
-    });
-    IdempotencyGuard guard = IdempotencyGuard.builder(new InMemoryIdempotencyStore(100)).build();
-    context.getFilters().add(IdempotencyFilter.scopedBy(guard, exchange -> "tenant"));
-    server.start();
+    server = new GuardedOrdersServer();
   }
 
   @AfterEach
   void stop() {
-    releaseFirst.countDown();
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 
   private URI orders() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/orders");
+    return server.orders();
   }
 
   private HttpRequest keyedPost() {
     return HttpRequest.newBuilder(orders()).header("Idempotency-Key", Idempotency.newKey())
         .POST(BodyPublishers.ofString("{\"sku\":42}")).build();
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await(BOUND.toSeconds(), TimeUnit.SECONDS);
-    } catch (InterruptedException stopped) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private Optional<Duration> awaitOnlyTimer() {
@@ -139,21 +71,21 @@ class KeyInUseTest {
         .hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(50))).maxAttempts(3).build()).build();
 
     CompletableFuture<HttpResponse<String>> call = client.sendAsync(keyedPost(), BodyHandlers.ofString());
-    await(firstEntered);
+    GuardedOrdersServer.await(server.firstEntered);
     assertThat(awaitOnlyTimer()).contains(Duration.ofMillis(50));
     clock.advance(Duration.ofMillis(50));
-    Eventually.holds(() -> inUseAnswers.get() == 1 || call.isDone(), BOUND);
+    Eventually.holds(() -> server.inUseAnswers.get() == 1 || call.isDone(), BOUND);
     Eventually.holds(() -> clock.nextTaskDelay().equals(Optional.of(Duration.ofSeconds(1))) || call.isDone(), BOUND);
 
     assertThat(call).as("the 409 is not the caller's answer").isNotDone();
     assertThat(awaitOnlyTimer()).as("the next hedge waits the filter's Retry-After").contains(Duration.ofSeconds(1));
-    releaseFirst.countDown();
+    server.releaseFirst.countDown();
 
     HttpResponse<String> response = call.get(BOUND.toSeconds(), TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.body()).isEqualTo("order 1");
-    assertThat(handlerRuns).hasValue(1);
-    assertThat(requests).hasValue(2);
+    assertThat(server.handlerRuns).hasValue(1);
+    assertThat(server.requests).hasValue(2);
     Eventually.holds(() -> clock.pendingTasks() == 0, BOUND);
   }
 
@@ -164,25 +96,25 @@ class KeyInUseTest {
         .timeout(dev.tailguard.Timeout.of(Duration.ofMillis(200))).build();
 
     CompletableFuture<HttpResponse<String>> call = client.sendAsync(keyedPost(), BodyHandlers.ofString());
-    await(firstEntered);
+    GuardedOrdersServer.await(server.firstEntered);
     assertThat(awaitOnlyTimer()).as("attempt 1's timeout").contains(Duration.ofMillis(200));
     clock.advance(Duration.ofMillis(200));
     assertThat(awaitOnlyTimer()).as("the backoff").contains(Duration.ofMillis(100));
     clock.advance(Duration.ofMillis(100));
-    Eventually.holds(() -> inUseAnswers.get() == 1 || call.isDone(), BOUND);
+    Eventually.holds(() -> server.inUseAnswers.get() == 1 || call.isDone(), BOUND);
     Eventually.holds(() -> clock.nextTaskDelay().equals(Optional.of(Duration.ofSeconds(1))) || call.isDone(), BOUND);
 
     assertThat(call).as("the 409 is not the caller's answer").isNotDone();
     assertThat(awaitOnlyTimer()).as("the retry waits the filter's Retry-After").contains(Duration.ofSeconds(1));
-    releaseFirst.countDown();
-    await(firstStored);
+    server.releaseFirst.countDown();
+    GuardedOrdersServer.await(server.firstStored);
     clock.advance(Duration.ofSeconds(1));
 
     HttpResponse<String> response = call.get(BOUND.toSeconds(), TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.body()).as("the first attempt's stored answer, replayed").isEqualTo("order 1");
-    assertThat(handlerRuns).hasValue(1);
-    assertThat(requests).hasValue(3);
+    assertThat(server.handlerRuns).hasValue(1);
+    assertThat(server.requests).hasValue(3);
     Eventually.holds(() -> clock.pendingTasks() == 0, BOUND);
   }
 

@@ -138,7 +138,14 @@ final class SeparateAttempts {
         log(request, attempt, null, failure, started);
         future.completeExceptionally(own.isCanceled() || gate.requested() ? cancelled(failure) : call.attemptFailure(failure));
         return;
-      } catch (RuntimeException | Error failure) {
+      } catch (RuntimeException unchecked) {
+        log(request, attempt, null, unchecked, started);
+        // OkHttp 4.12 throws IllegalStateException("state: 3") on a flood of 1xx responses: a bad
+        // answer, not a caller bug, so it travels as the IOException execute() promises.
+        IOException failure = new IOException("OkHttp failed on the answer to " + call.describe() + ": " + unchecked, unchecked);
+        future.completeExceptionally(own.isCanceled() || gate.requested() ? cancelled(failure) : call.attemptFailure(failure));
+        return;
+      } catch (Error failure) {
         log(request, attempt, null, failure, started);
         future.completeExceptionally(failure);
         return;

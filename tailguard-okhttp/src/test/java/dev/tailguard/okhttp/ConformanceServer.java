@@ -6,16 +6,12 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import dev.tailguard.http.JettyH2cServer;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -56,15 +52,11 @@ final class ConformanceServer implements AutoCloseable {
   final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile Function<Received, Reply> script = r -> Reply.status(200, "ok");
-  private final Server server = new Server();
-  private final ServerConnector connector;
+  private final JettyH2cServer server;
 
   ConformanceServer() throws Exception {
-    HttpConfiguration http = new HttpConfiguration();
-    connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
-    connector.setHost("127.0.0.1");
-    server.addConnector(connector);
-    server.setHandler(new Handler.Abstract() {
+    // Jetty's default rate control stays in charge: GOAWAY past 128 resets a second.
+    server = JettyH2cServer.start(new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
         inFlight.incrementAndGet();
@@ -94,7 +86,6 @@ final class ConformanceServer implements AutoCloseable {
         return true;
       }
     });
-    server.start();
   }
 
   void script(Function<Received, Reply> script) {
@@ -106,11 +97,26 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + connector.getLocalPort() + path;
+    return server.uri(path).toString();
+  }
+
+  /** RST_STREAM frames the server received. */
+  int resetsReceived() {
+    return server.resetsReceived();
+  }
+
+  /** Events Jetty's rate control refused, each answered with GOAWAY. */
+  int rateLimited() {
+    return server.refusedEvents();
+  }
+
+  /** Sockets opened. */
+  int connections() {
+    return server.connections();
   }
 
   @Override
   public void close() throws Exception {
-    server.stop();
+    server.close();
   }
 }
