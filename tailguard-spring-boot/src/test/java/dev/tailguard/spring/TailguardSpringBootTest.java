@@ -131,6 +131,23 @@ class TailguardSpringBootTest {
     assertThat(meters.find("tailguard.budget.level").tag("name", "default").gauge()).isNotNull();
   }
 
+  @Autowired TailguardExchangeFilterFunction webFilter;
+
+  @Test
+  void aWebClientWithTheFilterRetriesA503AndSendsAKeylessPostOnce() {
+    org.springframework.web.reactive.function.client.WebClient web =
+        org.springframework.web.reactive.function.client.WebClient.builder().baseUrl(BACKEND.url())
+            .clientConnector(new org.springframework.http.client.reactive.JdkClientHttpConnector()).filter(webFilter).build();
+    assertThat(web.get().uri("/flaky/web").retrieve().bodyToMono(String.class).block(java.time.Duration.ofSeconds(30)))
+        .isEqualTo("ok");
+    assertThat(BACKEND.hits("GET /flaky/web")).isEqualTo(2);
+    Integer status = web.post().uri("/flaky/webpost").bodyValue("{}")
+        .exchangeToMono(response -> response.releaseBody().thenReturn(response.statusCode().value()))
+        .block(java.time.Duration.ofSeconds(30));
+    assertThat(status).isEqualTo(503);
+    assertThat(BACKEND.hits("POST /flaky/webpost")).isEqualTo(1);
+  }
+
   @Test
   void aBadPropertyFailsStartUpNamingItsPathAndValue() {
     assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
@@ -141,5 +158,9 @@ class TailguardSpringBootTest {
             .properties("spring.main.web-application-type=none", "tailguard.http.x.pipeline=fancy")
             .run().close())
         .hasStackTraceContaining("tailguard.http.x.pipeline").hasStackTraceContaining("fancy");
+    assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
+            .properties("spring.main.web-application-type=none", "tailguard.retry.orders.budget=missing")
+            .run().close())
+        .hasStackTraceContaining("tailguard.retry.orders.budget").hasStackTraceContaining("missing");
   }
 }
