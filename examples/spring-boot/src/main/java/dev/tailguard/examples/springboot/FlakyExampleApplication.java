@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
 
 /**
- * Serves a flaky endpoint (every other request answers 503 with {@code Retry-After: 0}), calls it
+ * Serves a flaky endpoint (every third request answers 503 with {@code Retry-After: 0}), calls it
  * twenty times through the {@code flaky} client of application.yml, prints what came back and the
  * {@code /actuator/tailguard} snapshot, and exits.
  */
@@ -31,7 +31,7 @@ public class FlakyExampleApplication {
     @GetMapping("/flaky")
     ResponseEntity<String> flaky() {
       int n = requests.incrementAndGet();
-      return n % 2 == 1
+      return n % 3 == 1
           ? ResponseEntity.status(503).header("Retry-After", "0").body("busy, request " + n)
           : ResponseEntity.ok("ok, request " + n);
     }
@@ -47,7 +47,10 @@ public class FlakyExampleApplication {
     return args -> {
       RestClient flaky = clients.apply("flaky", builder).build();
       for (int call = 1; call <= 20; call++) {
-        System.out.println("call " + call + ": " + flaky.get().uri("/flaky").retrieve().body(String.class));
+        // The last response comes back when retries stop (attempts, deadline or the shared budget).
+        String outcome = flaky.get().uri("/flaky").exchange((request, response) ->
+            response.getStatusCode().value() + " " + new String(response.getBody().readAllBytes()));
+        System.out.println("call " + call + ": " + outcome);
       }
       System.out.println("20 calls, " + backend.requests() + " requests reached the backend");
       System.out.println("/actuator/tailguard: " + RestClient.create("http://127.0.0.1:8089")
