@@ -317,6 +317,8 @@ public class TailguardProperties {
     private Duration hedgeDelay;
     /** Name of a tailguard.circuit-breaker instance whose settings each endpoint's breaker takes. */
     private String circuitBreaker;
+    /** Name of a tailguard.budget instance every endpoint's retries or hedges ask (default: the pipeline's own). */
+    private String budget;
     /** The server de-duplicates by Idempotency-Key: keyless POST and PATCH get a key and are retried (default false). */
     private Boolean serverHonoursIdempotencyKey;
     /** Endpoints kept (default 1000). */
@@ -392,6 +394,14 @@ public class TailguardProperties {
 
     public void setCircuitBreaker(String circuitBreaker) {
       this.circuitBreaker = circuitBreaker;
+    }
+
+    public String getBudget() {
+      return budget;
+    }
+
+    public void setBudget(String budget) {
+      this.budget = budget;
     }
 
     public Boolean getServerHonoursIdempotencyKey() {

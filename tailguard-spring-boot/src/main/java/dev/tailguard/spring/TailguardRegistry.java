@@ -199,6 +199,10 @@ public final class TailguardRegistry {
     set(p + "server-honours-idempotency-key", pick(s, name, TailguardProperties.HttpSpec::getServerHonoursIdempotencyKey),
         b::serverHonoursIdempotencyKey);
     set(p + "max-endpoints", pick(s, name, TailguardProperties.HttpSpec::getMaxEndpoints), b::maxEndpoints);
+    String budget = pick(s, name, TailguardProperties.HttpSpec::getBudget);
+    if (budget != null) {
+      b.budget(budgetRef(p + "budget", budget));
+    }
     String breaker = pick(s, name, TailguardProperties.HttpSpec::getCircuitBreaker);
     if (breaker != null) {
       // A breaker named but not configured would silently mean the defaults.

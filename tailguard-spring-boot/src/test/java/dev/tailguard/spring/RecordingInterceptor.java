@@ -21,6 +21,7 @@ final class RecordingInterceptor implements ClientHttpRequestInterceptor {
   final AtomicInteger started = new AtomicInteger();
   final AtomicInteger failed = new AtomicInteger();
   final List<AtomicBoolean> closed = new CopyOnWriteArrayList<>();
+  final List<Integer> statuses = new CopyOnWriteArrayList<>();
 
   @Override
   public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
@@ -32,6 +33,7 @@ final class RecordingInterceptor implements ClientHttpRequestInterceptor {
       failed.incrementAndGet();
       throw e;
     }
+    statuses.add(response.getStatusCode().value());
     AtomicBoolean isClosed = new AtomicBoolean();
     closed.add(isClosed);
     return new ClientHttpResponse() {
