@@ -38,6 +38,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@link Builder#maxAttempts}</td><td>4 (3 retries)</td><td>2 (1 hedge)</td></tr>
  *   <tr><td>{@link Builder#backoff}</td><td>exponential 200 ms to 10 s, full jitter</td><td>-</td></tr>
  *   <tr><td>{@link Builder#hedgeBudget}</td><td>-</td><td>adaptive delay at the recent p95 (budget 0.05) per endpoint</td></tr>
+ *   <tr><td>{@link Builder#hedgeDelay}</td><td>-</td><td>none: the adaptive delay above; set, a fixed delay</td></tr>
  *   <tr><td>{@link Builder#budget}</td><td>one token bucket (10 tokens, ratio 0.1) shared by every endpoint</td>
  *       <td>one ratio budget (5% of requests + 10/s) shared by every endpoint</td></tr>
  *   <tr><td>breaker per endpoint ({@link Builder#breaker})</td><td colspan="2">opens at a 50% failure rate

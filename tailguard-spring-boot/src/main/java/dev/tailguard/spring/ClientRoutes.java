@@ -3,6 +3,7 @@ package dev.tailguard.spring;
 import dev.tailguard.http.Idempotency;
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,6 +61,19 @@ final class ClientRoutes {
     }
     char next = url.charAt(base.length());
     return next == '/' || next == '?' || next == '#';
+  }
+
+  /** Puts {@code own} last in a builder's interceptors or filters, instead of any other of its kind. */
+  static <T> void replace(List<T> chain, Class<?> kind, T own) {
+    chain.removeIf(kind::isInstance);
+    chain.add(own);
+  }
+
+  /** Adds {@code routing} to a builder's interceptors or filters unless one of its kind is there. */
+  static <T> void addIfAbsent(List<T> chain, Class<?> kind, T routing) {
+    if (chain.stream().noneMatch(kind::isInstance)) {
+      chain.add(routing);
+    }
   }
 
   /**

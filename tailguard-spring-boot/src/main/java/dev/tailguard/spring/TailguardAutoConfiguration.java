@@ -76,11 +76,7 @@ public class TailguardAutoConfiguration {
 
     @Bean
     RestTemplateCustomizer tailguardRestTemplateCustomizer(TailguardClientHttpRequestInterceptor interceptor) {
-      return template -> {
-        if (template.getInterceptors().stream().noneMatch(i -> i instanceof TailguardClientHttpRequestInterceptor)) {
-          template.getInterceptors().add(interceptor);
-        }
-      };
+      return template -> ClientRoutes.addIfAbsent(template.getInterceptors(), TailguardClientHttpRequestInterceptor.class, interceptor);
     }
   }
 

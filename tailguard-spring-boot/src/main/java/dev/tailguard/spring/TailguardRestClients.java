@@ -31,18 +31,11 @@ public final class TailguardRestClients {
     if (base != null) {
       builder.baseUrl(base);
     }
-    return builder.requestInterceptors(list -> {
-      list.removeIf(i -> i instanceof TailguardClientHttpRequestInterceptor);
-      list.add(own);
-    });
+    return builder.requestInterceptors(list -> ClientRoutes.replace(list, TailguardClientHttpRequestInterceptor.class, own));
   }
 
   /** Adds the routing interceptor unless a Tailguard interceptor is already there. */
   RestClient.Builder addInterceptor(RestClient.Builder builder) {
-    return builder.requestInterceptors(list -> {
-      if (list.stream().noneMatch(i -> i instanceof TailguardClientHttpRequestInterceptor)) {
-        list.add(routing);
-      }
-    });
+    return builder.requestInterceptors(list -> ClientRoutes.addIfAbsent(list, TailguardClientHttpRequestInterceptor.class, routing));
   }
 }

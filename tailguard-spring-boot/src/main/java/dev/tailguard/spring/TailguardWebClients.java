@@ -31,18 +31,11 @@ public final class TailguardWebClients {
     if (base != null) {
       builder.baseUrl(base.toString());
     }
-    return builder.filters(list -> {
-      list.removeIf(f -> f instanceof TailguardExchangeFilterFunction);
-      list.add(own);
-    });
+    return builder.filters(list -> ClientRoutes.replace(list, TailguardExchangeFilterFunction.class, own));
   }
 
   /** Adds the routing filter unless a Tailguard filter is already there. */
   WebClient.Builder addFilter(WebClient.Builder builder) {
-    return builder.filters(list -> {
-      if (list.stream().noneMatch(f -> f instanceof TailguardExchangeFilterFunction)) {
-        list.add(routing);
-      }
-    });
+    return builder.filters(list -> ClientRoutes.addIfAbsent(list, TailguardExchangeFilterFunction.class, routing));
   }
 }

@@ -68,7 +68,7 @@ class RestClientHedgesAndBreaksPerEndpointTest {
   @LocalServerPort int port;
 
   @Test
-  void aSlowFirstAttemptIsHedgedTheHedgeWinsAndTheLoserIsCancelled() {
+  void aSlowFirstAttemptIsHedgedTheHedgeWinsAndTheLoserIsCancelled() throws Exception {
     RecordingInterceptor attempts = new RecordingInterceptor();
     // Boot's builder already routes the hedged client's base URL; the recorder sits inside it.
     RestClient rest = builder.requestInterceptor(attempts).build();
@@ -85,6 +85,7 @@ class RestClientHedgesAndBreaksPerEndpointTest {
     assertThat(registry.http("hedged").endpoint(URI.create(HEDGED.url())).hedgeDelay().currentDelay())
         .contains(Duration.ofMillis(50));
     assertThat(meters.find("tailguard.breaker.state").tag("name", "hedged").meters()).isNotEmpty();
+    assertThat(actuator()).contains("\"pipeline\":\"standard-hedging\"").contains("\"currentMillis\":50.0");
   }
 
   @Test
