@@ -38,6 +38,7 @@ import java.util.function.Consumer;
  *   <tr><td>{@link Builder#maxAttempts}</td><td>4 (3 retries)</td><td>2 (1 hedge)</td></tr>
  *   <tr><td>{@link Builder#backoff}</td><td>exponential 200 ms to 10 s, full jitter</td><td>-</td></tr>
  *   <tr><td>{@link Builder#hedgeBudget}</td><td>-</td><td>adaptive delay at the recent p95 (budget 0.05) per endpoint</td></tr>
+ *   <tr><td>{@link Builder#hedgeDelay}</td><td>-</td><td>none: the adaptive delay above; set, a fixed delay</td></tr>
  *   <tr><td>{@link Builder#budget}</td><td>one token bucket (10 tokens, ratio 0.1) shared by every endpoint</td>
  *       <td>one ratio budget (5% of requests + 10/s) shared by every endpoint</td></tr>
  *   <tr><td>breaker per endpoint ({@link Builder#breaker})</td><td colspan="2">opens at a 50% failure rate
@@ -82,6 +83,7 @@ public final class HttpResilience {
   private final Backoff backoff;
   private final RetryAdmission budget;
   private final double hedgeBudget;
+  private final Duration hedgeDelay;
   private final Timeout attemptTimeout;
   private final Consumer<CircuitBreakerConfig.Builder> breakerSettings;
   private final HttpStatusPolicy retryableStatuses;
@@ -97,6 +99,7 @@ public final class HttpResilience {
     this.maxAttempts = b.maxAttempts;
     this.backoff = b.backoff;
     this.hedgeBudget = b.hedgeBudget;
+    this.hedgeDelay = b.hedgeDelay;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.budget = b.budget != null ? b.budget
@@ -203,7 +206,7 @@ public final class HttpResilience {
           .deadline(totalDeadline).admission(budget).build();
       endpoint = new Endpoint(name, breaker, retry, null, null);
     } else {
-      HedgeDelay delay = HedgeDelay.adaptive(hedgeBudget).clock(clock).build();
+      HedgeDelay delay = hedgeDelay != null ? HedgeDelay.fixed(hedgeDelay) : HedgeDelay.adaptive(hedgeBudget).clock(clock).build();
       HedgePolicy hedge = HedgePolicy.builder(delay).maxAttempts(maxAttempts).deadline(totalDeadline).admission(budget).build();
       endpoint = new Endpoint(name, breaker, null, hedge, delay);
     }
@@ -311,6 +314,7 @@ public final class HttpResilience {
     private Backoff backoff = Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(10)).withJitter(Jitter.full());
     private RetryAdmission budget;
     private double hedgeBudget = DEFAULT_HEDGE_BUDGET;
+    private Duration hedgeDelay;
     private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
     private Consumer<CircuitBreakerConfig.Builder> breakerSettings = config -> {};
     private HttpStatusPolicy retryableStatuses = HttpStatusPolicy.defaults();
@@ -378,6 +382,22 @@ public final class HttpResilience {
         throw new IllegalArgumentException("hedgeBudget must be in (0, 1): " + share);
       }
       this.hedgeBudget = share;
+      return this;
+    }
+
+    /**
+     * A fixed hedge delay for every endpoint ({@code standardHedging()}) instead of the adaptive
+     * one, as Microsoft's hedging handler's {@code Delay} (2 s there). The budget stays as set.
+     * Default: none (adaptive, see {@link #hedgeBudget}).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder hedgeDelay(Duration delay) {
+      Objects.requireNonNull(delay, "hedgeDelay");
+      if (delay.isNegative()) {
+        throw new IllegalArgumentException("hedgeDelay must be >= 0: " + delay);
+      }
+      this.hedgeDelay = delay;
       return this;
     }
 

@@ -53,6 +53,12 @@ class AttemptLogRedactionTest {
     julLogger.setLevel(previousLevel);
   }
 
+  /** This test's lines: the logger is shared, and a late attempt of an earlier test's call may log here too. */
+  private List<String> linesAbout(LoopbackHttpServer server) {
+    String authority = server.uri("/").getRawAuthority();
+    return lines.stream().filter(line -> line.contains("//" + authority + "/")).toList();
+  }
+
   @Test
   void unknownAndCredentialHeadersAndTokenParameters_areRedactedInTheAttemptLog() throws Exception {
     try (LoopbackHttpServer server = new LoopbackHttpServer(status(200, "ok"))) {
@@ -64,7 +70,7 @@ class AttemptLogRedactionTest {
 
       client.send(request, BodyHandlers.ofString());
 
-      assertThat(lines).singleElement().satisfies(line -> assertThat(line)
+      assertThat(linesAbout(server)).singleElement().satisfies(line -> assertThat(line)
           .doesNotContain("sk_live_51Hxyz", "hunter2", "s3cr3t", "eyJhbGciOi", "glpat-123", "abcdef0123")
           .contains("X-Api-Key: <redacted>", "Authorization: <redacted>", "Accept: application/json", "page=2",
               "jwt=<redacted>", "private_token=<redacted>", "X-Goog-Signature=<redacted>"));
@@ -81,7 +87,7 @@ class AttemptLogRedactionTest {
       client.send(request, BodyHandlers.ofString());
 
       assertThat(server.received()).hasSize(1);
-      assertThat(lines).singleElement().satisfies(line -> assertThat(line)
+      assertThat(linesAbout(server)).singleElement().satisfies(line -> assertThat(line)
           .doesNotContain("SESSION42", "TOKEN42", "PWD42")
           .contains("/app;jsessionid=<redacted>/items;v=2?", "to%6Ben=<redacted>", "pwd=<redacted>", "page=3"));
     }

@@ -84,6 +84,20 @@ class HttpResilienceTest {
   }
 
   @Test
+  void aFixedHedgeDelayReplacesTheAdaptiveOneOnEveryEndpoint() {
+    HttpResilience fixed = HttpResilience.standardHedging().hedgeDelay(Duration.ofMillis(50)).build();
+    HttpResilience.Endpoint a = fixed.endpoint(URI.create("https://a.example/"));
+    HttpResilience.Endpoint b = fixed.endpoint(URI.create("https://b.example/"));
+    assertThat(a.hedgeDelay().currentDelay()).contains(Duration.ofMillis(50));
+    assertThat(a.hedgePolicy().delay()).isSameAs(a.hedgeDelay());
+    assertThat(b.hedgeDelay().currentDelay()).contains(Duration.ofMillis(50));
+    assertThat(HttpResilience.standardHedging().build().endpoint(URI.create("https://a.example/")).hedgeDelay().currentDelay())
+        .isEmpty();
+    assertThatThrownBy(() -> HttpResilience.standardHedging().hedgeDelay(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hedgeDelay").hasMessageContaining("-0.001");
+  }
+
+  @Test
   void endpointsAreSchemeHostAndPortNeverPathQueryOrUser() {
     assertThat(HttpResilience.endpointOf(URI.create("HTTPS://User:pw@API.Example.com/a/b?token=1")))
         .isEqualTo("https://api.example.com:443");

@@ -16,6 +16,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.restclient.RestTemplateCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.client.RestClient;
@@ -64,7 +65,7 @@ public class TailguardAutoConfiguration {
     }
   }
 
-  /** Every Boot-made RestClient.Builder and RestTemplateBuilder gets the interceptor. */
+  /** Every Boot-made RestClient.Builder and RestTemplateBuilder gets the routing interceptor. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({RestClient.class, RestClientCustomizer.class})
   static class RestCustomizers {
@@ -75,11 +76,7 @@ public class TailguardAutoConfiguration {
 
     @Bean
     RestTemplateCustomizer tailguardRestTemplateCustomizer(TailguardClientHttpRequestInterceptor interceptor) {
-      return template -> {
-        if (template.getInterceptors().stream().noneMatch(i -> i instanceof TailguardClientHttpRequestInterceptor)) {
-          template.getInterceptors().add(interceptor);
-        }
-      };
+      return template -> ClientRoutes.addIfAbsent(template.getInterceptors(), TailguardClientHttpRequestInterceptor.class, interceptor);
     }
   }
 
@@ -90,6 +87,21 @@ public class TailguardAutoConfiguration {
     @Bean
     TailguardExchangeFilterFunction tailguardExchangeFilterFunction(TailguardRegistry registry) {
       return TailguardExchangeFilterFunction.routing(registry);
+    }
+
+    @Bean
+    TailguardWebClients tailguardWebClients(TailguardRegistry registry, TailguardExchangeFilterFunction filter) {
+      return new TailguardWebClients(registry, filter);
+    }
+  }
+
+  /** Every Boot-made WebClient.Builder gets the filter. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({WebClient.class, WebClientCustomizer.class})
+  static class ReactiveCustomizers {
+    @Bean
+    WebClientCustomizer tailguardWebClientCustomizer(TailguardWebClients clients) {
+      return clients::addFilter;
     }
   }
 

@@ -12,12 +12,9 @@ import dev.tailguard.http.TailguardHttpException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRequest;
@@ -42,45 +39,30 @@ import org.springframework.http.client.support.HttpRequestWrapper;
  * of a blocking client run on the hedge's executor. Thread-safe.
  */
 public final class TailguardClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
-  private final Map<String, EndpointPipelines> byBaseUrl = new LinkedHashMap<>();
+  private final ClientRoutes routes;
 
-  private TailguardClientHttpRequestInterceptor(Map<String, HttpResilience> clients, Map<String, URI> baseUrls) {
-    clients.forEach((name, resilience) -> {
-      URI base = baseUrls.get(name);
-      if (base != null) {
-        byBaseUrl.put(base.toString(), new EndpointPipelines(resilience));
-      }
-    });
+  private TailguardClientHttpRequestInterceptor(ClientRoutes routes) {
+    this.routes = routes;
   }
 
   /** An interceptor for every configured client with a base URL. */
   static TailguardClientHttpRequestInterceptor routing(TailguardRegistry registry) {
-    Map<String, URI> bases = new LinkedHashMap<>();
-    registry.httpClients().keySet().forEach(name -> bases.put(name, registry.baseUrl(name)));
-    return new TailguardClientHttpRequestInterceptor(registry.httpClients(), bases);
+    return new TailguardClientHttpRequestInterceptor(ClientRoutes.of(registry));
+  }
+
+  /** An interceptor sending every request through the named client's pipelines, whatever its URL. */
+  static TailguardClientHttpRequestInterceptor forClient(TailguardRegistry registry, String client) {
+    return new TailguardClientHttpRequestInterceptor(ClientRoutes.only(registry.endpointPipelines(client)));
   }
 
   /** An interceptor sending every request through {@code resilience}, whatever its URL. */
   public static TailguardClientHttpRequestInterceptor of(HttpResilience resilience) {
-    return new TailguardClientHttpRequestInterceptor(Map.of("", resilience), Map.of("", URI.create("")));
-  }
-
-  private EndpointPipelines route(URI uri) {
-    String url = uri.toString();
-    EndpointPipelines best = null;
-    int bestLength = -1;
-    for (Map.Entry<String, EndpointPipelines> e : byBaseUrl.entrySet()) {
-      if (url.startsWith(e.getKey()) && e.getKey().length() > bestLength) {
-        best = e.getValue();
-        bestLength = e.getKey().length();
-      }
-    }
-    return best;
+    return new TailguardClientHttpRequestInterceptor(ClientRoutes.only(new EndpointPipelines(resilience)));
   }
 
   @Override
   public ClientHttpResponse intercept(HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
-    EndpointPipelines pipelines = route(request.getURI());
+    EndpointPipelines pipelines = routes.route(request.getURI());
     // No configured client covers this URL: not ours to retry.
     if (pipelines == null) {
       return execution.execute(request, body);
@@ -89,14 +71,14 @@ public final class TailguardClientHttpRequestInterceptor implements ClientHttpRe
     String method = request.getMethod().name();
     HttpRequest sent = request;
     boolean carriesKey = request.getHeaders().getFirst(Idempotency.HEADER) != null;
-    if (!carriesKey && resilience.serverHonoursIdempotencyKey() && (method.equals("POST") || method.equals("PATCH"))) {
+    if (ClientRoutes.addsKey(pipelines, method, carriesKey)) {
       HttpHeaders headers = new HttpHeaders();
       headers.putAll(request.getHeaders());
       headers.set(Idempotency.HEADER, Idempotency.newKey());
       sent = withHeaders(request, headers);
       carriesKey = true;
     }
-    boolean retrySafe = Idempotency.isIdempotentMethod(method) || carriesKey;
+    boolean retrySafe = ClientRoutes.retrySafe(method, carriesKey);
     boolean keyed = carriesKey;
     HttpRequest attemptRequest = sent;
     Set<ClientHttpResponse> keyInUse = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));

@@ -7,10 +7,7 @@ import dev.tailguard.http.HttpServerHints;
 import dev.tailguard.http.Idempotency;
 import dev.tailguard.http.Redaction;
 import dev.tailguard.http.TailguardHttpException;
-import java.net.URI;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
@@ -26,45 +23,30 @@ import reactor.core.publisher.Mono;
  * such a 409 is returned. Thread-safe.
  */
 public final class TailguardExchangeFilterFunction implements ExchangeFilterFunction {
-  private final Map<String, EndpointPipelines> byBaseUrl = new LinkedHashMap<>();
+  private final ClientRoutes routes;
 
-  private TailguardExchangeFilterFunction() {}
+  private TailguardExchangeFilterFunction(ClientRoutes routes) {
+    this.routes = routes;
+  }
 
   /** A filter for every configured client with a base URL. */
   static TailguardExchangeFilterFunction routing(TailguardRegistry registry) {
-    TailguardExchangeFilterFunction f = new TailguardExchangeFilterFunction();
-    registry.httpClients().forEach((name, resilience) -> {
-      URI base = registry.baseUrl(name);
-      if (base != null) {
-        f.byBaseUrl.put(base.toString(), new EndpointPipelines(resilience));
-      }
-    });
-    return f;
+    return new TailguardExchangeFilterFunction(ClientRoutes.of(registry));
+  }
+
+  /** A filter sending every exchange through the named client's pipelines, whatever its URL. */
+  static TailguardExchangeFilterFunction forClient(TailguardRegistry registry, String client) {
+    return new TailguardExchangeFilterFunction(ClientRoutes.only(registry.endpointPipelines(client)));
   }
 
   /** A filter sending every exchange through {@code resilience}. */
   public static TailguardExchangeFilterFunction of(HttpResilience resilience) {
-    TailguardExchangeFilterFunction f = new TailguardExchangeFilterFunction();
-    f.byBaseUrl.put("", new EndpointPipelines(resilience));
-    return f;
-  }
-
-  private EndpointPipelines route(URI uri) {
-    String url = uri.toString();
-    EndpointPipelines best = null;
-    int bestLength = -1;
-    for (Map.Entry<String, EndpointPipelines> e : byBaseUrl.entrySet()) {
-      if (url.startsWith(e.getKey()) && e.getKey().length() > bestLength) {
-        best = e.getValue();
-        bestLength = e.getKey().length();
-      }
-    }
-    return best;
+    return new TailguardExchangeFilterFunction(ClientRoutes.only(new EndpointPipelines(resilience)));
   }
 
   @Override
   public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
-    EndpointPipelines pipelines = route(request.url());
+    EndpointPipelines pipelines = routes.route(request.url());
     // No configured client covers this URL: not ours to retry.
     if (pipelines == null) {
       return next.exchange(request);
@@ -73,11 +55,11 @@ public final class TailguardExchangeFilterFunction implements ExchangeFilterFunc
     String method = request.method().name();
     boolean carriesKey = request.headers().getFirst(Idempotency.HEADER) != null;
     ClientRequest sent = request;
-    if (!carriesKey && resilience.serverHonoursIdempotencyKey() && (method.equals("POST") || method.equals("PATCH"))) {
+    if (ClientRoutes.addsKey(pipelines, method, carriesKey)) {
       sent = ClientRequest.from(request).header(Idempotency.HEADER, Idempotency.newKey()).build();
       carriesKey = true;
     }
-    boolean retrySafe = Idempotency.isIdempotentMethod(method) || carriesKey;
+    boolean retrySafe = ClientRoutes.retrySafe(method, carriesKey);
     ClientRequest attemptRequest = sent;
     OutcomeHandler<ClientResponse> outcomes = OutcomeHandler.<ClientResponse>builder()
         .classifier((response, error) -> resilience.retryableStatuses()

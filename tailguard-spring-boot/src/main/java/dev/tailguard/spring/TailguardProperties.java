@@ -301,7 +301,7 @@ public class TailguardProperties {
   public static class HttpSpec {
     /** standard (default) or standard-hedging. */
     private String pipeline;
-    /** Requests whose URL starts with it go through this client; RestClient builders from TailguardRestClients get it as base URL. */
+    /** Requests whose URL starts with it (up to a path boundary) go through this client; builders given this client by TailguardRestClients or TailguardWebClients get it as base URL. Unset: only those builders use the client, for every URL. */
     private URI baseUrl;
     /** Attempts, the first counted (default 4 standard, 2 hedging). */
     private Integer maxAttempts;
@@ -313,8 +313,12 @@ public class TailguardProperties {
     private Duration initialBackoff;
     /** Share of requests hedged (standard-hedging, default 0.05). */
     private Double hedgeBudget;
+    /** A fixed hedge delay for every endpoint (standard-hedging); unset means adaptive at hedge-budget. */
+    private Duration hedgeDelay;
     /** Name of a tailguard.circuit-breaker instance whose settings each endpoint's breaker takes. */
     private String circuitBreaker;
+    /** Name of a tailguard.budget instance every endpoint's retries or hedges ask (default: the pipeline's own). */
+    private String budget;
     /** The server de-duplicates by Idempotency-Key: keyless POST and PATCH get a key and are retried (default false). */
     private Boolean serverHonoursIdempotencyKey;
     /** Endpoints kept (default 1000). */
@@ -376,12 +380,28 @@ public class TailguardProperties {
       this.hedgeBudget = hedgeBudget;
     }
 
+    public Duration getHedgeDelay() {
+      return hedgeDelay;
+    }
+
+    public void setHedgeDelay(Duration hedgeDelay) {
+      this.hedgeDelay = hedgeDelay;
+    }
+
     public String getCircuitBreaker() {
       return circuitBreaker;
     }
 
     public void setCircuitBreaker(String circuitBreaker) {
       this.circuitBreaker = circuitBreaker;
+    }
+
+    public String getBudget() {
+      return budget;
+    }
+
+    public void setBudget(String budget) {
+      this.budget = budget;
     }
 
     public Boolean getServerHonoursIdempotencyKey() {

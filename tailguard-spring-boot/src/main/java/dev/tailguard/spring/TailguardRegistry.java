@@ -31,6 +31,7 @@ public final class TailguardRegistry {
   private final Map<String, RetryPolicy> retries = new LinkedHashMap<>();
   private final Map<String, HedgePolicy> hedges = new LinkedHashMap<>();
   private final Map<String, HttpResilience> http = new LinkedHashMap<>();
+  private final Map<String, EndpointPipelines> httpPipelines = new LinkedHashMap<>();
   private final TailguardProperties properties;
 
   /** Instruments policies for metrics; {@link Instrumentation#NONE} without Micrometer. */
@@ -65,6 +66,8 @@ public final class TailguardRegistry {
     properties.getRetry().forEach((name, spec) -> retries.put(name, metrics.retry(name, retryBuilder(name)).build()));
     properties.getHedge().forEach((name, spec) -> hedges.put(name, metrics.hedge(name, hedgeBuilder(name)).build()));
     properties.getHttp().forEach((name, spec) -> http.put(name, httpPipeline(name, metrics)));
+    // One set per client, so every adapter of a client shares its endpoints' pipelines.
+    http.forEach((name, resilience) -> httpPipelines.put(name, new EndpointPipelines(resilience)));
   }
 
   private static <S, T> T pick(Map<String, S> specs, String name, Function<S, T> getter) {
@@ -192,9 +195,14 @@ public final class TailguardRegistry {
         v -> b.backoff(Backoff.exponential(v, Duration.ofSeconds(10).compareTo(v) > 0 ? Duration.ofSeconds(10) : v)
             .withJitter(Jitter.full())));
     set(p + "hedge-budget", pick(s, name, TailguardProperties.HttpSpec::getHedgeBudget), b::hedgeBudget);
+    set(p + "hedge-delay", pick(s, name, TailguardProperties.HttpSpec::getHedgeDelay), b::hedgeDelay);
     set(p + "server-honours-idempotency-key", pick(s, name, TailguardProperties.HttpSpec::getServerHonoursIdempotencyKey),
         b::serverHonoursIdempotencyKey);
     set(p + "max-endpoints", pick(s, name, TailguardProperties.HttpSpec::getMaxEndpoints), b::maxEndpoints);
+    String budget = pick(s, name, TailguardProperties.HttpSpec::getBudget);
+    if (budget != null) {
+      b.budget(budgetRef(p + "budget", budget));
+    }
     String breaker = pick(s, name, TailguardProperties.HttpSpec::getCircuitBreaker);
     if (breaker != null) {
       // A breaker named but not configured would silently mean the defaults.
@@ -232,6 +240,11 @@ public final class TailguardRegistry {
   /** The named HTTP client's pipeline. @throws IllegalArgumentException naming it when none is configured */
   public HttpResilience http(String name) {
     return get(http, "http", name);
+  }
+
+  /** The named HTTP client's per-endpoint pipelines, shared by Spring's adapters. */
+  EndpointPipelines endpointPipelines(String name) {
+    return get(httpPipelines, "http", name);
   }
 
   /** The base URL of the named HTTP client, or null. */

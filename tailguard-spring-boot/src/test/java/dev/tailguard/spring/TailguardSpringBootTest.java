@@ -30,6 +30,7 @@ import org.springframework.web.client.RestClient;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.endpoints.web.exposure.include=tailguard,health",
+    "management.endpoint.health.show-details=always",
     "tailguard.health.enabled=true",
     "tailguard.budget.default.max-tokens=100",
     "tailguard.retry.default.max-attempts=3",
@@ -39,7 +40,8 @@ import org.springframework.web.client.RestClient;
     "tailguard.circuit-breaker.default.window-size=3",
     "tailguard.http.backend.pipeline=standard",
     "tailguard.http.backend.initial-backoff=1ms",
-    "tailguard.http.backend.circuit-breaker=default"})
+    "tailguard.http.backend.circuit-breaker=default",
+    "tailguard.http.backend.budget=default"})
 class TailguardSpringBootTest {
   static final FlakyBackend BACKEND = startBackend();
 
@@ -74,6 +76,10 @@ class TailguardSpringBootTest {
   @org.junit.jupiter.api.BeforeEach
   void closeTheBackendsBreaker() {
     // Tests share the endpoint: each starts from a closed breaker with an empty window.
+    resetBackendBreaker();
+  }
+
+  void resetBackendBreaker() {
     dev.tailguard.CircuitBreaker breaker = registry.http("backend").endpoint(URI.create(BACKEND.url())).breaker();
     breaker.transitionToOpen();     // closing a closed breaker keeps its window: go through OPEN
     breaker.transitionToClosed();
@@ -151,6 +157,67 @@ class TailguardSpringBootTest {
         .block(java.time.Duration.ofSeconds(30));
     assertThat(status).isEqualTo(503);
     assertThat(BACKEND.hits("POST /flaky/webpost")).isEqualTo(1);
+  }
+
+  @Autowired org.springframework.web.reactive.function.client.WebClient.Builder webClientBuilder;
+  @Autowired TailguardWebClients webClients;
+
+  @Test
+  void bootsWebClientBuilderRoutesAConfiguredClientAndApplyGivesItsPoliciesReleasingDiscardedBodies() {
+    TrackingConnector connector = new TrackingConnector();
+    // The customizer put the routing filter on Boot's builder: a URL under backend's base URL is retried.
+    org.springframework.web.reactive.function.client.WebClient routed = webClientBuilder.clone().clientConnector(connector).build();
+    assertThat(routed.get().uri(BACKEND.url() + "/flaky/wroute").retrieve().bodyToMono(String.class)
+        .block(java.time.Duration.ofSeconds(30))).isEqualTo("ok");
+    assertThat(BACKEND.hits("GET /flaky/wroute")).isEqualTo(2);
+
+    resetBackendBreaker();     // a window of 3 with 2 failures in it would be open
+    // apply() sets the base URL; the 503 it retries has its body released, not left unread.
+    org.springframework.web.reactive.function.client.WebClient named =
+        webClients.apply("backend", webClientBuilder.clone().clientConnector(connector)).build();
+    assertThat(named.get().uri("/flaky/wnamed").retrieve().bodyToMono(String.class)
+        .block(java.time.Duration.ofSeconds(30))).isEqualTo("ok");
+    assertThat(BACKEND.hits("GET /flaky/wnamed")).isEqualTo(2);
+    assertThat(connector.released).hasSize(4);
+    assertThat(dev.tailguard.testing.Eventually.holds(connector::allReleased, java.time.Duration.ofSeconds(10))).isTrue();
+  }
+
+  @Autowired org.springframework.boot.restclient.RestTemplateBuilder restTemplates;
+
+  @Test
+  void aRestTemplateFromBootsBuilderRetriesA503AndSendsAKeylessPostOnce() {
+    org.springframework.web.client.RestTemplate template = restTemplates.build();
+    assertThat(template.getForObject(BACKEND.url() + "/flaky/template", String.class)).isEqualTo("ok");
+    assertThat(BACKEND.hits("GET /flaky/template")).isEqualTo(2);
+    assertThatThrownBy(() -> template.postForObject(BACKEND.url() + "/flaky/templatepost", "{}", String.class))
+        .isInstanceOf(org.springframework.web.client.HttpServerErrorException.ServiceUnavailable.class);
+    assertThat(BACKEND.hits("POST /flaky/templatepost")).isEqualTo(1);
+  }
+
+  @Test
+  void theOptInHealthIsDownWhileANamedBreakerIsOpenAndUpOnceItCloses() throws Exception {
+    dev.tailguard.CircuitBreaker breaker = registry.circuitBreaker("default");
+    try {
+      breaker.transitionToOpen();
+      HttpResponse<String> down = get("/actuator/health/tailguard");
+      assertThat(down.statusCode()).isEqualTo(503);
+      assertThat(down.body()).contains("\"DOWN\"").contains("openCircuitBreakers").contains("\"default\":\"OPEN\"");
+      HttpResponse<String> all = get("/actuator/health");
+      assertThat(all.statusCode()).isEqualTo(503);
+      assertThat(all.body()).contains("\"DOWN\"");
+    } finally {
+      breaker.transitionToClosed();
+    }
+    // An HTTP client's endpoint breakers are not named breakers: one open leaves the health UP.
+    registry.http("backend").endpoint(URI.create(BACKEND.url())).breaker().transitionToOpen();
+    HttpResponse<String> up = get("/actuator/health/tailguard");
+    assertThat(up.statusCode()).isEqualTo(200);
+    assertThat(up.body()).contains("\"UP\"");
+  }
+
+  private HttpResponse<String> get(String path) throws java.io.IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
