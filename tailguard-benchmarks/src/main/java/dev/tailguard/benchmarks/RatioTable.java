@@ -35,7 +35,7 @@ public final class RatioTable {
     System.out.printf("%-40s %12s %10s %10s%n", "benchmark", "ns/op", "± error", "B/op");
     byName.forEach((name, v) -> System.out.printf("%-40s %12.2f %10.2f %10.1f%n", name, v[0], v[1], v[2]));
     System.out.println();
-    ratio(byName, "Retry vs Resilience4j", "tailguardRetry", "resilience4jRetry", 0.5);
+    ratio(byName, "Retry vs Resilience4j", "tailguardRetry", "resilience4jRetry", 0.25);
     ratio(byName, "Retry vs Failsafe", "tailguardRetry", "failsafeRetry", Double.NaN);
     ratio(byName, "CircuitBreaker vs Resilience4j", "tailguardCircuitBreaker", "resilience4jCircuitBreaker", 0.5);
     ratio(byName, "CircuitBreaker vs Failsafe", "tailguardCircuitBreaker", "failsafeCircuitBreaker", Double.NaN);
@@ -43,10 +43,11 @@ public final class RatioTable {
     ratio(byName, "Retry+CircuitBreaker vs Failsafe", "tailguardRetryAndCircuitBreaker", "failsafeRetryAndCircuitBreaker", 0.1);
     double[] retry = byName.get("tailguardRetry");
     if (retry != null) {
-      boolean pass = retry[2] <= 16;
-      System.out.printf("[%s] Tailguard Retry allocates %.1f B/op (bar: <= 16)%n", pass ? "PASS" : "FAIL", retry[2]);
+      // JMH's normalised allocation reads a few hundredths of a byte for a path that allocates nothing.
+      boolean pass = retry[2] < 1;
+      System.out.printf("[%s] Tailguard Retry allocates %.2f B/op (bar: 0)%n", pass ? "PASS" : "FAIL", retry[2]);
     }
-    bytes(byName, "tailguardRetryAndCircuitBreaker", 16);
+    bytes(byName, "tailguardRetryAndCircuitBreaker", 0);
     // A 10% failure mix through one breaker: no slower and no more bytes than Resilience4j's.
     ratio(byName, "Failure mix vs Resilience4j", "tailguardFailureMix", "resilience4jFailureMix", 1.0);
     ratio(byName, "Failure mix vs Failsafe", "tailguardFailureMix", "failsafeFailureMix", Double.NaN);
@@ -62,7 +63,9 @@ public final class RatioTable {
     if (a == null) {
       return;
     }
-    System.out.printf("[%s] %s allocates %.1f B/op (bar: <= %.0f)%n", a[2] <= bar ? "PASS" : "FAIL", ours, a[2], bar);
+    // Below one byte is zero: JMH's normalised figure carries a few hundredths of noise.
+    boolean pass = a[2] < bar + 1;
+    System.out.printf("[%s] %s allocates %.2f B/op (bar: <= %.0f)%n", pass ? "PASS" : "FAIL", ours, a[2], bar);
   }
 
   private static void bytesAtMost(Map<String, double[]> byName, String ours, String theirs) {
@@ -84,6 +87,6 @@ public final class RatioTable {
     double ratio = a[0] / b[0];
     String mark = Double.isNaN(bar) ? "    " : ratio <= bar ? "PASS" : "FAIL";
     System.out.printf("[%s] %-38s %6.3fx (%.2f vs %.2f ns/op)%s%n", mark, label, ratio, a[0], b[0],
-        Double.isNaN(bar) ? "" : String.format(" bar: <= %.1fx", bar));
+        Double.isNaN(bar) ? "" : String.format(" bar: <= %.2fx", bar));
   }
 }

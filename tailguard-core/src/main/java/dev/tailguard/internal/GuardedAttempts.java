@@ -133,16 +133,17 @@ public final class GuardedAttempts {
         Runnable arm = () -> armTimeout(timer, settled, timeout, scheduler, () -> {
           AttemptTimeoutException timedOut = new AttemptTimeoutException(context.attempt(), Durations.toNanosSaturated(timeout.duration()));
           report(held, handler.classifier(), null, timedOut);
-          outer.completeExceptionally(timedOut);
+          // Cancelled before the holder hears of it: whoever sees the timeout sees the attempt ended.
           // Adapters abort the exchange in their cancel hooks, not only through the future.
           abandon(context, inner);
+          outer.completeExceptionally(timedOut);
         }, rejected -> {
           // Nothing could bound this attempt: end it rather than let it run unwatched.
           if (held != null) {
             held.release();
           }
-          outer.completeExceptionally(rejected);
           abandon(context, inner);
+          outer.completeExceptionally(rejected);
         });
         // Under an engine the timer waits until the engine listens to `outer`, so that everything
         // the timeout causes (the retry, the next hedge) happens inside the timer's own task.

@@ -142,4 +142,37 @@ class SyncInterruptTest {
     assertThat(attempts).hasValue(1);
     assertThat(Thread.interrupted()).isTrue();
   }
+  @Test
+  void aClassifierThrowingOnAnInterruptedExceptionStillLeavesTheCallerInterrupted() {
+    AtomicInteger attempts = new AtomicInteger();
+    Retry retry = Retry.of(RetryPolicy.builder().maxAttempts(5).backoff(Backoff.fixed(Duration.ZERO)).build(), clock, clock);
+    IllegalStateException classifierBug = new IllegalStateException("classifier bug");
+    OutcomeHandler<String> throwingClassifier = OutcomeHandler.of((result, error) -> {
+      throw classifierBug;
+    });
+    assertThatThrownBy(() -> retry.execute(() -> {
+          attempts.incrementAndGet();
+          throw new InterruptedException("caller interrupted");
+        }, throwingClassifier))
+        .isSameAs(classifierBug);
+    assertThat(attempts).hasValue(1);
+    assertThat(Thread.interrupted()).isTrue();
+  }
+
+  @Test
+  void aClassifierThrowingOnAnInterruptedExceptionStillLeavesTheCallerInterruptedOnTheTimedPath() {
+    AtomicInteger attempts = new AtomicInteger();
+    Retry retry = Retry.of(RetryPolicy.builder().maxAttempts(5).deadline(Duration.ofSeconds(5)).backoff(Backoff.fixed(Duration.ZERO)).build(), clock, clock);
+    IllegalStateException classifierBug = new IllegalStateException("classifier bug");
+    OutcomeHandler<String> throwingClassifier = OutcomeHandler.of((result, error) -> {
+      throw classifierBug;
+    });
+    assertThatThrownBy(() -> retry.execute(() -> {
+          attempts.incrementAndGet();
+          throw new InterruptedException("caller interrupted");
+        }, throwingClassifier))
+        .isSameAs(classifierBug);
+    assertThat(attempts).hasValue(1);
+    assertThat(Thread.interrupted()).isTrue();
+  }
 }
