@@ -28,7 +28,11 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** What the server does with one request. */
-  record Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang) {
+  record Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang, boolean cut) {
+    Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang) {
+      this(status, headers, body, reset, hang, false);
+    }
+
     static Reply status(int status, String body, String... headerPairs) {
       List<String[]> headers = new java.util.ArrayList<>();
       for (int i = 0; i < headerPairs.length; i += 2) {
@@ -40,6 +44,14 @@ final class ConformanceServer implements AutoCloseable {
     /** Reads the request, then closes the connection without an answer. */
     static Reply closeConnection() {
       return new Reply(0, List.of(), "", true, false);
+    }
+
+    /**
+     * Sends the status and {@code Content-Length: 1000}, then {@code body} (shorter), then closes
+     * the connection: the body breaks off after the headers.
+     */
+    static Reply cutBody(int status, String body) {
+      return new Reply(status, List.of(), body, false, false, true);
     }
 
     /** Never answers; only the client's cancel (a reset or a closed connection) ends it. */
@@ -81,6 +93,14 @@ final class ConformanceServer implements AutoCloseable {
         response.setStatus(reply.status());
         for (String[] header : reply.headers()) {
           response.getHeaders().add(header[0], header[1]);
+        }
+        if (reply.cut()) {
+          response.getHeaders().put("Content-Length", 1000);
+          response.write(false, java.nio.ByteBuffer.wrap(reply.body().getBytes(StandardCharsets.UTF_8)), Callback.from(() -> {
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
+            done.failed(new java.io.IOException("body cut by the script"));
+          }, done::failed));
+          return true;
         }
         Content.Sink.write(response, true, reply.body(), done);
         return true;
