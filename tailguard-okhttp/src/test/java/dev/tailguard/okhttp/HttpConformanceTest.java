@@ -499,6 +499,80 @@ class HttpConformanceTest {
     assertThat(waits).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(30));
   }
 
+  // ---- Server hints on hedged calls ----
+
+  private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+  /** Answers 200 once the test releases it (at most 10 s): the first attempt, still in flight. */
+  private Reply slowOk() {
+    try {
+      release.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException stopped) {
+      Thread.currentThread().interrupt();
+    }
+    return status(200, "slow but fine");
+  }
+
+  private java.util.concurrent.CompletableFuture<Answer> sendAsync(Caller caller) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return caller.send("GET", "/", null, Map.of());
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+  }
+
+  /**
+   * A hedge answered 429 with {@code Retry-After: 60} postpones the next hedge by the hint, capped
+   * at {@code HedgePolicy.maxServerDelay} (2 s here), instead of the 10 ms hedge delay.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void hedgeAnswered429_postponesTheNextHedgeByItsHint_cappedAtMaxServerDelay(Transport transport) throws Exception {
+    server.script(r -> r.number() == 0 ? slowOk() : r.number() == 1 ? status(429, "slow down", "Retry-After", "60") : status(200, "third"));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).maxAttempts(3)
+        .maxServerDelay(Duration.ofSeconds(2)).build(), true));
+    Duration bound = Duration.ofSeconds(10);
+    try {
+      java.util.concurrent.CompletableFuture<Answer> call = sendAsync(caller);
+      Eventually.holds(() -> server.count() == 1 && clock.pendingTasks() == 1, bound);
+      clock.advance(Duration.ofMillis(10));
+      Eventually.holds(() -> server.count() == 2 && clock.nextTaskDelay().equals(java.util.Optional.of(Duration.ofSeconds(2))), bound);
+
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("third");
+      assertThat(server.count()).isEqualTo(3);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** A hedge answered 503 with a hint past the hedge deadline stops hedging; the first attempt goes on and wins. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void hedgeAnswered503WithAHintPastTheDeadline_stopsHedging_theFirstAttemptStillWins(Transport transport) throws Exception {
+    server.script(r -> r.number() == 0 ? slowOk() : status(503, "", "Retry-After", "30"));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).maxAttempts(3)
+        .deadline(Duration.ofSeconds(5)).maxServerDelay(Duration.ofSeconds(60)).build(), true));
+    Duration bound = Duration.ofSeconds(10);
+    try {
+      java.util.concurrent.CompletableFuture<Answer> call = sendAsync(caller);
+      Eventually.holds(() -> server.count() == 1 && clock.pendingTasks() == 2, bound);
+      clock.advance(Duration.ofMillis(10));
+      // Left: only the deadline's timer; no hedge timer.
+      Eventually.holds(() -> server.count() == 2 && clock.pendingTasks() == 1
+          && clock.nextTaskDelay().equals(java.util.Optional.of(Duration.ofMillis(4990))), bound);
+
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(server.count()).as("no hedge after a hint past the deadline").isEqualTo(2);
+      release.countDown();
+      assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("slow but fine");
+    } finally {
+      release.countDown();
+    }
+  }
+
   // ---- Key in use ----
 
   private static Reply keyInUse(String pad) {
