@@ -401,17 +401,20 @@ class HttpConformanceTest {
   @EnumSource(Transport.class)
   void theFiveRetryableStatusesAreRetried_othersAreReturnedAtOnce(Transport transport) throws Exception {
     AtomicInteger status = new AtomicInteger();
-    server.script(r -> status(status.get(), "status " + status.get()));
+    // Every answer carries a hint: it is read only for the answers that are retried.
+    server.script(r -> status(status.get(), "status " + status.get(), "Retry-After", "3"));
     Caller caller = caller(transport, retrying(retry(2).build()));
-    for (int code : new int[] {408, 429, 502, 503, 504, 500, 501, 505, 400, 404, 409}) {
+    for (int code : new int[] {200, 201, 408, 429, 502, 503, 504, 500, 501, 505, 400, 404, 409}) {
       status.set(code);
       int before = server.count();
+      waits.clear();
 
       Answer answer = send(caller, "GET", "/", null, Map.of());
 
       assertThat(answer.body()).isEqualTo("status " + code);
       boolean retryable = code == 408 || code == 429 || (code >= 502 && code <= 504);
       assertThat(server.count() - before).as("requests for a %s", code).isEqualTo(retryable ? 2 : 1);
+      assertThat(waits).as("waits after a %s", code).isEqualTo(retryable ? List.of(Duration.ofSeconds(3)) : List.of());
     }
   }
 
