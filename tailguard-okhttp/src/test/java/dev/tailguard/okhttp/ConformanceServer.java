@@ -60,6 +60,9 @@ final class ConformanceServer implements AutoCloseable {
     }
   }
 
+  /** A pseudo-header in a {@link Reply}: send the body in two writes without a declared length. */
+  static final String STREAMED = "X-Script-Streamed";
+
   final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
@@ -91,8 +94,22 @@ final class ConformanceServer implements AutoCloseable {
           return true;
         }
         response.setStatus(reply.status());
+        boolean streamed = false;
         for (String[] header : reply.headers()) {
-          response.getHeaders().add(header[0], header[1]);
+          if (header[0].equals(STREAMED)) {
+            streamed = true;
+          } else {
+            response.getHeaders().add(header[0], header[1]);
+          }
+        }
+        if (streamed) {
+          // Two writes, no declared length: chunked on HTTP/1.1, no content-length on h2.
+          String text = reply.body();
+          int half = text.length() / 2;
+          response.write(false, java.nio.ByteBuffer.wrap(text.substring(0, half).getBytes(StandardCharsets.UTF_8)), Callback.from(
+              () -> response.write(true, java.nio.ByteBuffer.wrap(text.substring(half).getBytes(StandardCharsets.UTF_8)), done),
+              done::failed));
+          return true;
         }
         if (reply.cut()) {
           response.getHeaders().put("Content-Length", 1000);

@@ -604,16 +604,18 @@ class HttpConformanceTest {
    */
   @ParameterizedTest
   @EnumSource(Transport.class)
-  void keyInUseWithADeclaredBodyOver4KiB_anotherProblemType_orNoKey_isReturnedAtOnce(Transport transport) throws Exception {
+  void keyInUseWithADeclaredBodyOver4KiB_anotherProblemType_noKey_orNoDeclaredLength_isReturnedAtOnce(Transport transport) throws Exception {
     String big = ",\"detail\":\"" + "x".repeat(8 * 1024) + "\"";
     String otherType = "{\"type\":\"https://example.com/problems/conflict\"}";
+    String inUse = "{\"type\":\"" + dev.tailguard.http.KeyInUse.PROBLEM_TYPE + "\"}";
     AtomicInteger scenario = new AtomicInteger();
     server.script(r -> scenario.get() == 0 ? keyInUse(big) : scenario.get() == 1
         ? status(409, otherType, "Content-Type", "application/problem+json", "Retry-After", "1", "Content-Length",
             Integer.toString(otherType.length()))
-        : keyInUse(""));
+        : scenario.get() == 2 ? keyInUse("")
+        : status(409, inUse, "Content-Type", "application/problem+json", "Retry-After", "1", ConformanceServer.STREAMED, "yes"));
     Caller caller = caller(transport, retrying(retry(3).build()));
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 4; s++) {
       scenario.set(s);
       int before = server.count();
       Map<String, String> key = s == 2 ? Map.of() : Map.of("Idempotency-Key", "\"order-" + s + "\"");
