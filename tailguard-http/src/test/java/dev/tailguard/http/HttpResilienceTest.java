@@ -119,6 +119,10 @@ class HttpResilienceTest {
     assertThat(endpoint.breaker().config().minimumCalls()).isEqualTo(20);
     assertThat(endpoint.breaker().config().openDuration()).isEqualTo(Duration.ofSeconds(5));
     assertThat(endpoint.breaker().config().name()).isEqualTo("https://a.example:443");
+    // The README's table: backoff, and the breaker's 30 s window.
+    assertThat(endpoint.retryPolicy().backoff())
+        .isEqualTo(Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(10)).withJitter(dev.tailguard.Jitter.full()));
+    assertThat(endpoint.breaker().config().windowDuration()).isEqualTo(Duration.ofSeconds(30));
 
     HttpResilience custom = HttpResilience.standard().maxAttempts(2).totalDeadline(Duration.ofSeconds(3))
         .backoff(Backoff.fixed(Duration.ofMillis(1))).attemptTimeout(Duration.ofMillis(500))
@@ -132,6 +136,13 @@ class HttpResilienceTest {
     HttpResilience hedging = HttpResilience.standardHedging().build();
     assertThat(hedging.endpoint(URI.create("https://a.example/")).hedgePolicy().deadline()).contains(Duration.ofSeconds(30));
     assertThat(hedging.budget().state().kind()).containsIgnoringCase("ratio");
+    HttpResilience.Endpoint hedged = hedging.endpoint(URI.create("https://a.example/"));
+    assertThat(hedged.hedgePolicy().maxAttempts()).isEqualTo(2);
+    assertThat(hedging.attemptTimeout().duration()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(hedged.breaker().config().failureRateThreshold()).isEqualTo(0.5);
+    assertThat(hedged.breaker().config().minimumCalls()).isEqualTo(20);
+    assertThat(hedged.breaker().config().windowDuration()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(hedged.breaker().config().openDuration()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test

@@ -423,6 +423,13 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void retryAndHedgeTogether_areRejected_oneOrTheOther() {
+    assertThatThrownBy(() -> TailguardInterceptor.builder().retry(RetryPolicy.ofDefaults())
+        .hedge(dev.tailguard.HedgePolicy.builder(dev.tailguard.HedgeDelay.fixed(Duration.ofMillis(1))).build()))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void attemptCountHeader_withABlankName_isRejectedNamingTheParameter() {
     assertThatThrownBy(() -> TailguardInterceptor.builder().attemptCountHeader(" "))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("attemptCountHeader");
