@@ -64,6 +64,10 @@ final class ConformanceServer implements AutoCloseable {
   static final String STREAMED = "X-Script-Streamed";
 
   final List<Received> received = new CopyOnWriteArrayList<>();
+  /** Streamed replies whose first half (and so the headers) has been written. */
+  final AtomicInteger firstHalvesSent = new AtomicInteger();
+  /** When set, a streamed reply waits for it (at most 10 s) before its second half. */
+  volatile java.util.concurrent.CountDownLatch holdSecondHalves;
   final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile Function<Received, Reply> script = r -> Reply.status(200, "ok");
@@ -106,9 +110,20 @@ final class ConformanceServer implements AutoCloseable {
           // Two writes, no declared length: chunked on HTTP/1.1, no content-length on h2.
           String text = reply.body();
           int half = text.length() / 2;
-          response.write(false, java.nio.ByteBuffer.wrap(text.substring(0, half).getBytes(StandardCharsets.UTF_8)), Callback.from(
-              () -> response.write(true, java.nio.ByteBuffer.wrap(text.substring(half).getBytes(StandardCharsets.UTF_8)), done),
-              done::failed));
+          org.eclipse.jetty.util.FutureCallback firstHalf = new org.eclipse.jetty.util.FutureCallback();
+          response.write(false, java.nio.ByteBuffer.wrap(text.substring(0, half).getBytes(StandardCharsets.UTF_8)), firstHalf);
+          try {
+            firstHalf.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            firstHalvesSent.incrementAndGet();
+            java.util.concurrent.CountDownLatch hold = holdSecondHalves;
+            if (hold != null) {
+              hold.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+          } catch (Exception failed) {
+            done.failed(failed);
+            return true;
+          }
+          response.write(true, java.nio.ByteBuffer.wrap(text.substring(half).getBytes(StandardCharsets.UTF_8)), done);
           return true;
         }
         if (reply.cut()) {

@@ -576,6 +576,41 @@ class HttpConformanceTest {
     }
   }
 
+  // ---- What the hedge delay covers ----
+
+  /**
+   * The first attempt's headers and half its body arrive at once, the rest only when released.
+   * The JDK adapter's attempt (buffering handler) is still running, so the hedge goes out and wins;
+   * OkHttp's attempt ended with the headers, so no hedge is sent and the caller reads the slow body.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void hedgeDelay_coversTheWholeBodyOnTheJdkAdapter_onlyTheHeadersOnOkHttp(Transport transport) throws Exception {
+    java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+    server.holdSecondHalves = hold;
+    server.script(r -> r.number() == 0 ? status(200, "first half second half", ConformanceServer.STREAMED, "yes") : status(200, "hedge"));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).build(), true));
+    Duration bound = Duration.ofSeconds(10);
+    try {
+      java.util.concurrent.CompletableFuture<Answer> call = sendAsync(caller);
+      if (transport.jdk()) {
+        Eventually.holds(() -> server.firstHalvesSent.get() == 1 && clock.pendingTasks() == 1, bound);
+        clock.advance(Duration.ofMillis(10));
+        assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("hedge");
+        assertThat(server.count()).isEqualTo(2);
+      } else {
+        // The attempt ended with its headers: the hedge timer is gone before it fired.
+        Eventually.holds(() -> server.firstHalvesSent.get() == 1 && clock.pendingTasks() == 0, bound);
+        clock.advance(Duration.ofMillis(10));
+        hold.countDown();
+        assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("first half second half");
+        assertThat(server.count()).isEqualTo(1);
+      }
+    } finally {
+      hold.countDown();
+    }
+  }
+
   // ---- Key in use ----
 
   private static Reply keyInUse(String pad) {
