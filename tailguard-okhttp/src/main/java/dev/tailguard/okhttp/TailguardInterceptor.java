@@ -44,7 +44,9 @@ import okhttp3.Response;
  *   <li>Every attempt is its own OkHttp call on the base client's pool, so OkHttp's follow-ups
  *       ({@code 503} with {@code Retry-After: 0}, and for requests that must not be sent twice also
  *       redirects and authentication challenges) never re-send beneath Tailguard: {@code
- *       maxAttempts(3)} sends at most 3 requests.
+ *       maxAttempts(3)} sends at most 3 requests. Retry-safe requests follow redirects as the base
+ *       client says; a redirect loop (OkHttp's {@code ProtocolException("Too many follow-up
+ *       requests")}) is final, not retried.
  *   <li>Responses nobody receives (retried ones, hedge losers, late ones) are closed; {@code
  *       Call.cancel()} is seen within milliseconds, also during a backoff, and is final; a timed-out
  *       attempt's call is cancelled.
