@@ -517,9 +517,13 @@ class HttpConformanceTest {
   }
 
   private java.util.concurrent.CompletableFuture<Answer> sendAsync(Caller caller) {
+    return sendAsync(caller, "GET", null);
+  }
+
+  private java.util.concurrent.CompletableFuture<Answer> sendAsync(Caller caller, String method, String body) {
     return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
-        return caller.send("GET", "/", null, Map.of());
+        return caller.send(method, "/", body, Map.of());
       } catch (Exception e) {
         throw new java.util.concurrent.CompletionException(e);
       }
@@ -571,6 +575,29 @@ class HttpConformanceTest {
       assertThat(server.count()).as("no hedge after a hint past the deadline").isEqualTo(2);
       release.countDown();
       assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("slow but fine");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** With {@code serverHonoursIdempotencyKey(true)} a keyless POST is hedged, and the hedge carries the same automatic key. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void serverHonoursIdempotencyKey_aHedgedPostCarriesTheSameAutomaticKey(Transport transport) throws Exception {
+    server.script(r -> r.number() == 0 ? slowOk() : status(200, "hedge"));
+    Caller caller = caller(transport, hedging(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).build(), true).honouringKeys());
+    Duration bound = Duration.ofSeconds(10);
+    try {
+      java.util.concurrent.CompletableFuture<Answer> call = sendAsync(caller, "POST", "item=1");
+      Eventually.holds(() -> server.count() == 1 && clock.pendingTasks() == 1, bound);
+      clock.advance(Duration.ofMillis(10));
+
+      assertThat(call.get(10, TimeUnit.SECONDS).body()).isEqualTo("hedge");
+      assertThat(server.count()).isEqualTo(2);
+      String key = server.received.get(0).header("Idempotency-Key");
+      assertThat(key).matches("\"[0-9a-f-]{36}\"");
+      assertThat(server.received.get(1).header("Idempotency-Key")).isEqualTo(key);
+      assertThat(server.received).extracting(Received::body).containsOnly("item=1");
     } finally {
       release.countDown();
     }
