@@ -181,4 +181,33 @@ class JdkClientOwnRetryTest {
       assertThat(server.received()).extracting(RawHttpServer.Received::method).containsOnly("POST");
     }
   }
+
+  /**
+   * The delegate's {@code Authenticator} also answers beneath Tailguard, for every method: the JDK
+   * client re-sends a keyless POST answered 401 with credentials by itself: a server that refuses
+   * every credential receives it 5 times in one {@code send} (JDK 17 and 25), and the caller gets a
+   * {@link NotRetriedException} with the JDK's "too many authentication attempts".
+   */
+  @org.junit.jupiter.api.Test
+  void keylessPostAnswered401_isResentByTheJdkClientsAuthenticator() throws Exception {
+    try (RawHttpServer server = new RawHttpServer(RawHttpServer.Action.UNAUTHORIZED)) {
+      HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+          .authenticator(new java.net.Authenticator() {
+            @Override
+            protected java.net.PasswordAuthentication getPasswordAuthentication() {
+              return new java.net.PasswordAuthentication("user", "secret".toCharArray());
+            }
+          }).build();
+      ResilientHttpClient client = ResilientHttpClient.builder().client(jdk)
+          .retry(RetryPolicy.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(1))).build()).build();
+      HttpRequest post = HttpRequest.newBuilder(server.uri("/orders")).POST(BodyPublishers.ofString("order")).build();
+
+      assertThatThrownBy(() -> client.send(post, BodyHandlers.ofString())).isInstanceOf(NotRetriedException.class)
+          .hasMessageContaining("too many authentication attempts");
+
+      // The JDK client's own: the first POST and its re-sends with credentials (JDK 17 and 25).
+      assertThat(server.received()).hasSize(5);
+      assertThat(server.received()).extracting(RawHttpServer.Received::method).containsOnly("POST");
+    }
+  }
 }

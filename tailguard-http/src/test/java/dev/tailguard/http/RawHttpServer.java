@@ -29,7 +29,9 @@ final class RawHttpServer implements AutoCloseable {
     /** Answers 200 with {@code Content-Length: x}, which the JDK client fails unchecked. */
     INVALID_CONTENT_LENGTH,
     /** Answers {@code 307} with {@code Location} the same path: a redirect loop. */
-    REDIRECT_TO_ITSELF
+    REDIRECT_TO_ITSELF,
+    /** Answers {@code 401} with a Basic challenge, whatever the credentials. */
+    UNAUTHORIZED
   }
 
   /** One request as the server read it. */
@@ -78,6 +80,8 @@ final class RawHttpServer implements AutoCloseable {
         return "HTTP/1.1 200 OK\r\nContent-Length: x\r\nConnection: close\r\n\r\nok";
       case REDIRECT_TO_ITSELF:
         return "HTTP/1.1 307 Temporary Redirect\r\nLocation: /loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      case UNAUTHORIZED:
+        return "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"orders\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       default:
         return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
     }
