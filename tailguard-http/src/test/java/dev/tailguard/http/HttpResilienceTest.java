@@ -114,6 +114,7 @@ class HttpResilienceTest {
     assertThat(endpoint.retryPolicy().deadline()).contains(Duration.ofSeconds(30));
     assertThat(endpoint.retryPolicy().admission()).isSameAs(standard.budget());
     assertThat(standard.budget().state().kind()).containsIgnoringCase("token");
+    assertThat(standard.budget().state().capacity()).as("the token bucket's 10 tokens").isEqualTo(10.0);
     assertThat(standard.attemptTimeout().duration()).isEqualTo(Duration.ofSeconds(10));
     assertThat(endpoint.breaker().config().failureRateThreshold()).isEqualTo(0.5);
     assertThat(endpoint.breaker().config().minimumCalls()).isEqualTo(20);
