@@ -164,7 +164,7 @@ final class HttpCall<T> {
     Runnable abandon = watch::abandon;
     context.onCancel(abandon);
     exchange.whenComplete((response, error) -> {
-      Throwable failure = unwrap(error);
+      Throwable failure = answerFailure(unwrap(error));
       if (LOG.isLoggable(Level.DEBUG)) {
         LOG.log(Level.DEBUG, AttemptLog.line(sent, attempt, response, failure, client.clock().nanoTime() - started));
       }
@@ -204,6 +204,20 @@ final class HttpCall<T> {
     // Without a declared length the body could be anything; the caller gets it as it streams.
     long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
     return length >= 0 && length <= KeyInUse.MAX_BODY_BYTES;
+  }
+
+  /**
+   * The JDK client fails some malformed answers with an unchecked exception ({@code Content-Length:
+   * x} completes the exchange with a {@code NumberFormatException}, JDK 17 and 25): a bad answer,
+   * not a caller bug, so it travels as the {@code IOException} {@code send} promises (and, for a
+   * request that may not be sent twice, as a {@link NotRetriedException}). Cancellation stays what
+   * it is.
+   */
+  private Throwable answerFailure(Throwable failure) {
+    if (failure instanceof RuntimeException && !(failure instanceof java.util.concurrent.CancellationException)) {
+      return new java.io.IOException("HttpClient failed on the answer to " + method + " " + redactedUri + ": " + failure, failure);
+    }
+    return failure;
   }
 
   /** Explains, in the exception itself, why a failure that might have been retried was not. */

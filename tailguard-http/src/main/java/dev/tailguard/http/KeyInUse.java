@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * <p>For a request that carries its own {@code Idempotency-Key}, both adapters take that answer
  * as retryable: they wait the {@code Retry-After} hint and ask again, within the retry policy's
  * attempts, deadline and budget (or, when hedging, postpone the next hedge by the hint). Every
- * other 409, a 409 with another problem type, without the problem media type, with a body larger
- * than {@link #MAX_BODY_BYTES}, or on a request without a key, is returned as before.
+ * other 409, a 409 with another problem type, without the problem media type, without a declared
+ * {@code Content-Length} of at most {@link #MAX_BODY_BYTES} (a chunked or larger body), or on a
+ * request without a key, is returned as before. The two adapters apply the same length rule.
  *
  * <p>Use: check the response head with {@link #isCandidate}, read at most {@link
  * #MAX_BODY_BYTES} of the body (OkHttp: {@code response.peekBody(KeyInUse.MAX_BODY_BYTES)}), and

@@ -105,8 +105,11 @@ import javax.net.ssl.SSLParameters;
  * {@code java.net.http.HttpClient} (measured on JDK 17 and 25) itself sends a GET or HEAD a
  * second time inside each {@code send} when the server resets the connection after reading it,
  * even on a fresh HTTP/1.1 connection, so under {@code maxAttempts(3)} such a server receives 6
- * GETs; it does not re-send a POST, PUT, DELETE or OPTIONS. These re-sends are immediate and do
- * not ask the budget.
+ * GETs; it does not re-send a POST, PUT, DELETE or OPTIONS, nor anything after an invalid status
+ * line. These re-sends are immediate and do not ask the budget. The delegate's redirect policy also
+ * applies beneath this client to every method: with {@code Redirect.NORMAL} or {@code ALWAYS} the
+ * JDK client re-sends a POST answered 307 to its {@code Location} by itself (a loop: 5 requests in
+ * one {@code send}); {@code HttpClient.newHttpClient()} follows no redirect.
  *
  * <h2>Machines with one or two CPUs</h2>
  *
@@ -123,6 +126,9 @@ import javax.net.ssl.SSLParameters;
  * {@code send} and {@code sendAsync} fail with {@link IOException}s, as {@code HttpClient} does:
  * the attempt's own exception, a {@link NotRetriedException}, or a {@link TailguardHttpException}
  * wrapping what ended the call (exhausted retries, an open circuit, a budget refusal, a timeout).
+ * An unchecked exception the JDK client completes an exchange with (its {@code
+ * NumberFormatException} on {@code Content-Length: x}) is a malformed answer and travels as an
+ * {@code IOException} too.
  * Attempts are logged at DEBUG on the {@code dev.tailguard.http} {@link System.Logger}, with
  * credentials redacted and never a body.
  *

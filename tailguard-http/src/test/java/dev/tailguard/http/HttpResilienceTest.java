@@ -128,11 +128,16 @@ class HttpResilienceTest {
     assertThat(endpoint.retryPolicy().deadline()).contains(Duration.ofSeconds(30));
     assertThat(endpoint.retryPolicy().admission()).isSameAs(standard.budget());
     assertThat(standard.budget().state().kind()).containsIgnoringCase("token");
+    assertThat(standard.budget().state().capacity()).as("the token bucket's 10 tokens").isEqualTo(10.0);
     assertThat(standard.attemptTimeout().duration()).isEqualTo(Duration.ofSeconds(10));
     assertThat(endpoint.breaker().config().failureRateThreshold()).isEqualTo(0.5);
     assertThat(endpoint.breaker().config().minimumCalls()).isEqualTo(20);
     assertThat(endpoint.breaker().config().openDuration()).isEqualTo(Duration.ofSeconds(5));
     assertThat(endpoint.breaker().config().name()).isEqualTo("https://a.example:443");
+    // The README's table: backoff, and the breaker's 30 s window.
+    assertThat(endpoint.retryPolicy().backoff())
+        .isEqualTo(Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(10)).withJitter(dev.tailguard.Jitter.full()));
+    assertThat(endpoint.breaker().config().windowDuration()).isEqualTo(Duration.ofSeconds(30));
 
     HttpResilience custom = HttpResilience.standard().maxAttempts(2).totalDeadline(Duration.ofSeconds(3))
         .backoff(Backoff.fixed(Duration.ofMillis(1))).attemptTimeout(Duration.ofMillis(500))
@@ -146,6 +151,13 @@ class HttpResilienceTest {
     HttpResilience hedging = HttpResilience.standardHedging().build();
     assertThat(hedging.endpoint(URI.create("https://a.example/")).hedgePolicy().deadline()).contains(Duration.ofSeconds(30));
     assertThat(hedging.budget().state().kind()).containsIgnoringCase("ratio");
+    HttpResilience.Endpoint hedged = hedging.endpoint(URI.create("https://a.example/"));
+    assertThat(hedged.hedgePolicy().maxAttempts()).isEqualTo(2);
+    assertThat(hedging.attemptTimeout().duration()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(hedged.breaker().config().failureRateThreshold()).isEqualTo(0.5);
+    assertThat(hedged.breaker().config().minimumCalls()).isEqualTo(20);
+    assertThat(hedged.breaker().config().windowDuration()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(hedged.breaker().config().openDuration()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test

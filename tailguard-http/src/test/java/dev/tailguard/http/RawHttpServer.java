@@ -21,7 +21,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * connection (from 0) gets the n-th action.
  */
 final class RawHttpServer implements AutoCloseable {
-  enum Action { RESET_AFTER_REQUEST, OK }
+  enum Action {
+    RESET_AFTER_REQUEST,
+    OK,
+    /** Answers {@code HTTP/1.1 abc}: a status line no retry can fix. */
+    INVALID_STATUS_LINE,
+    /** Answers 200 with {@code Content-Length: x}, which the JDK client fails unchecked. */
+    INVALID_CONTENT_LENGTH,
+    /** Answers {@code 307} with {@code Location} the same path: a redirect loop. */
+    REDIRECT_TO_ITSELF,
+    /** Answers {@code 401} with a Basic challenge, whatever the credentials. */
+    UNAUTHORIZED
+  }
 
   /** One request as the server read it. */
   record Received(String method, Map<String, String> headers, byte[] body) {}
@@ -51,12 +62,28 @@ final class RawHttpServer implements AutoCloseable {
           connection.setSoLinger(true, 0);
         } else {
           OutputStream out = connection.getOutputStream();
-          out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+          out.write(answer(action).getBytes(StandardCharsets.US_ASCII));
           out.flush();
+          connection.shutdownOutput();
         }
       } catch (IOException closed) {
         // The test closed the server, or a client went away.
       }
+    }
+  }
+
+  private static String answer(Action action) {
+    switch (action) {
+      case INVALID_STATUS_LINE:
+        return "HTTP/1.1 abc\r\nConnection: close\r\n\r\n";
+      case INVALID_CONTENT_LENGTH:
+        return "HTTP/1.1 200 OK\r\nContent-Length: x\r\nConnection: close\r\n\r\nok";
+      case REDIRECT_TO_ITSELF:
+        return "HTTP/1.1 307 Temporary Redirect\r\nLocation: /loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      case UNAUTHORIZED:
+        return "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"orders\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      default:
+        return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
     }
   }
 

@@ -44,7 +44,9 @@ import okhttp3.Response;
  *   <li>Every attempt is its own OkHttp call on the base client's pool, so OkHttp's follow-ups
  *       ({@code 503} with {@code Retry-After: 0}, and for requests that must not be sent twice also
  *       redirects and authentication challenges) never re-send beneath Tailguard: {@code
- *       maxAttempts(3)} sends at most 3 requests.
+ *       maxAttempts(3)} sends at most 3 requests. Retry-safe requests follow redirects as the base
+ *       client says; a redirect loop (OkHttp's {@code ProtocolException("Too many follow-up
+ *       requests")}) is final, not retried.
  *   <li>Responses nobody receives (retried ones, hedge losers, late ones) are closed; {@code
  *       Call.cancel()} is seen within milliseconds, also during a backoff, and is final; a timed-out
  *       attempt's call is cancelled.
@@ -192,6 +194,10 @@ public final class TailguardInterceptor implements Interceptor {
       if (error == null && isKeyInUse(response)) {
         return Verdict.RETRYABLE;
       }
+      // OkHttp followed 20 redirects and gave up: a loop, which the next attempt would only repeat.
+      if (isRedirectLoop(error)) {
+        return Verdict.NON_RETRYABLE;
+      }
       return statuses.verdict(error == null ? response.code() : 0, error, retrySafe);
     }
 
@@ -203,11 +209,30 @@ public final class TailguardInterceptor implements Interceptor {
       if (!KeyInUse.isCandidate(response.code(), response.header("Content-Type"), request.header(Idempotency.HEADER) != null)) {
         return false;
       }
+      // The same rule as the JDK adapter: only a body that declares at most MAX_BODY_BYTES is looked at.
+      long length = response.body() == null ? -1 : response.body().contentLength();
+      if (length < 0 || length > KeyInUse.MAX_BODY_BYTES) {
+        return false;
+      }
       try {
         return KeyInUse.isKeyInUse(response.peekBody(KeyInUse.MAX_BODY_BYTES).bytes());
       } catch (IOException unreadable) {
         return false;
       }
+    }
+
+    /** OkHttp's {@code ProtocolException("Too many follow-up requests: 21")}, anywhere in the causes. */
+    private boolean isRedirectLoop(Throwable error) {
+      for (Throwable current = error; current != null; current = current.getCause()) {
+        if (current instanceof java.net.ProtocolException && current.getMessage() != null
+            && current.getMessage().startsWith("Too many follow-up requests")) {
+          return true;
+        }
+        if (current.getCause() == current) {
+          return false;
+        }
+      }
+      return false;
     }
 
     /** Explains, in the exception itself, why a failure that might have been retried was not. */

@@ -28,7 +28,11 @@ final class ConformanceServer implements AutoCloseable {
   }
 
   /** What the server does with one request. */
-  record Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang) {
+  record Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang, boolean cut) {
+    Reply(int status, List<String[]> headers, String body, boolean reset, boolean hang) {
+      this(status, headers, body, reset, hang, false);
+    }
+
     static Reply status(int status, String body, String... headerPairs) {
       List<String[]> headers = new java.util.ArrayList<>();
       for (int i = 0; i < headerPairs.length; i += 2) {
@@ -42,13 +46,28 @@ final class ConformanceServer implements AutoCloseable {
       return new Reply(0, List.of(), "", true, false);
     }
 
+    /**
+     * Sends the status and {@code Content-Length: 1000}, then {@code body} (shorter), then closes
+     * the connection: the body breaks off after the headers.
+     */
+    static Reply cutBody(int status, String body) {
+      return new Reply(status, List.of(), body, false, false, true);
+    }
+
     /** Never answers; only the client's cancel (a reset or a closed connection) ends it. */
     static Reply neverAnswer() {
       return new Reply(0, List.of(), "", false, true);
     }
   }
 
+  /** A pseudo-header in a {@link Reply}: send the body in two writes without a declared length. */
+  static final String STREAMED = "X-Script-Streamed";
+
   final List<Received> received = new CopyOnWriteArrayList<>();
+  /** Streamed replies whose first half (and so the headers) has been written. */
+  final AtomicInteger firstHalvesSent = new AtomicInteger();
+  /** When set, a streamed reply waits for it (at most 10 s) before its second half. */
+  volatile java.util.concurrent.CountDownLatch holdSecondHalves;
   final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger numbers = new AtomicInteger();
   private volatile Function<Received, Reply> script = r -> Reply.status(200, "ok");
@@ -79,8 +98,41 @@ final class ConformanceServer implements AutoCloseable {
           return true;
         }
         response.setStatus(reply.status());
+        boolean streamed = false;
         for (String[] header : reply.headers()) {
-          response.getHeaders().add(header[0], header[1]);
+          if (header[0].equals(STREAMED)) {
+            streamed = true;
+          } else {
+            response.getHeaders().add(header[0], header[1]);
+          }
+        }
+        if (streamed) {
+          // Two writes, no declared length: chunked on HTTP/1.1, no content-length on h2.
+          String text = reply.body();
+          int half = text.length() / 2;
+          org.eclipse.jetty.util.FutureCallback firstHalf = new org.eclipse.jetty.util.FutureCallback();
+          response.write(false, java.nio.ByteBuffer.wrap(text.substring(0, half).getBytes(StandardCharsets.UTF_8)), firstHalf);
+          try {
+            firstHalf.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            firstHalvesSent.incrementAndGet();
+            java.util.concurrent.CountDownLatch hold = holdSecondHalves;
+            if (hold != null) {
+              hold.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+          } catch (Exception failed) {
+            done.failed(failed);
+            return true;
+          }
+          response.write(true, java.nio.ByteBuffer.wrap(text.substring(half).getBytes(StandardCharsets.UTF_8)), done);
+          return true;
+        }
+        if (reply.cut()) {
+          response.getHeaders().put("Content-Length", 1000);
+          response.write(false, java.nio.ByteBuffer.wrap(reply.body().getBytes(StandardCharsets.UTF_8)), Callback.from(() -> {
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
+            done.failed(new java.io.IOException("body cut by the script"));
+          }, done::failed));
+          return true;
         }
         Content.Sink.write(response, true, reply.body(), done);
         return true;

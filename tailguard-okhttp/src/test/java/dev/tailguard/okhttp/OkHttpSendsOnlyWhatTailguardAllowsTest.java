@@ -149,6 +149,22 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
   }
 
   @Test
+  void retrySafeGet_stillAnswersA401WithTheBaseClientsAuthenticator() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(401).setHeader("WWW-Authenticate", "Bearer"));
+    server.enqueue(new MockResponse().setBody("welcome"));
+    OkHttpClient authenticating = base.newBuilder()
+        .authenticator((route, response) -> response.request().newBuilder().header("Authorization", "Bearer fresh").build()).build();
+    OkHttpClient client = TailguardOkHttp.wrap(authenticating, tailguard().retry(retry(3)).build());
+
+    try (Response response = FakeTimeDriver.drive(clock, () -> client.newCall(get()).execute())) {
+      assertThat(response.body().string()).isEqualTo("welcome");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    server.takeRequest();
+    assertThat(server.takeRequest().getHeader("Authorization")).isEqualTo("Bearer fresh");
+  }
+
+  @Test
   void theBaseClientsApplicationInterceptors_runOncePerAttempt() throws Exception {
     for (int i = 0; i < 3; i++) {
       server.enqueue(new MockResponse().setResponseCode(503));
@@ -404,6 +420,13 @@ class OkHttpSendsOnlyWhatTailguardAllowsTest {
       counts.add(server.takeRequest().getHeader("X-Attempt"));
     }
     assertThat(counts).containsExactly("0", "1", "2");
+  }
+
+  @Test
+  void retryAndHedgeTogether_areRejected_oneOrTheOther() {
+    assertThatThrownBy(() -> TailguardInterceptor.builder().retry(RetryPolicy.ofDefaults())
+        .hedge(dev.tailguard.HedgePolicy.builder(dev.tailguard.HedgeDelay.fixed(Duration.ofMillis(1))).build()))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
