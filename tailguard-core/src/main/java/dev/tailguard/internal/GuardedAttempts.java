@@ -41,7 +41,10 @@ public final class GuardedAttempts {
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever a classifier throws (an AssertionError too) counts as a failure: an Error let
+      // out here would leak the permit and, on the async path, leave the attempt never settled.
+      Listeners.warn("Tailguard classifier threw; the breaker counts a failure", e);
       verdict = null;
     }
     report(permit, verdict, error);
@@ -282,6 +285,12 @@ public final class GuardedAttempts {
         error = t;
       }
       boolean timedOut = interrupter != null && interrupter.disarm();
+      // The engine cancelled this attempt (a blocking hedge's loser, interrupted): like an async
+      // loser it releases its permit uncounted; its InterruptedException says nothing of the backend.
+      if (permit != null && context.isCancelled()) {
+        permit.release();
+        permit = null;
+      }
       if (!timedOut && timeout != null && clock.nanoTime() - start > limit) {
         timedOut = true;
       }
