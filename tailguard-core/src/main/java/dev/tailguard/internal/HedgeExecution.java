@@ -196,6 +196,11 @@ public final class HedgeExecution<T> {
     if (trigger != null && !policy.hedgeListeners().isEmpty()) {
       Listeners.fire(policy.hedgeListeners(), new HedgeStartedEvent(flight.number, trigger, Duration.ofNanos(flight.startNanos - startNanos)));
     }
+    // A listener may have ended the call just now (re-entrantly): start nothing after it ended.
+    // Checked only when one fired, so that the path without listeners takes no second lock.
+    if ((!policy.attemptListeners().isEmpty() || (trigger != null && !policy.hedgeListeners().isEmpty())) && isSettled(flight)) {
+      return;
+    }
     CompletionStage<T> stage;
     try {
       stage = attempt.start(flight.context);
@@ -521,6 +526,15 @@ public final class HedgeExecution<T> {
     }
     if (admitHedge(flights() + 1)) {
       launch(HedgeStartedEvent.Trigger.SERVER_HINT);
+    }
+  }
+
+  private boolean isSettled(Flight<T> flight) {
+    lock.lock();
+    try {
+      return flight.settled;
+    } finally {
+      lock.unlock();
     }
   }
 
