@@ -176,7 +176,10 @@ public final class Pipeline {
     CompletableFuture<T> outer = new CompletableFuture<>();
     inner.whenComplete((result, error) -> {
       if (error == null) {
-        outer.complete(result);
+        // The caller completed its future first (complete, orTimeout): nobody sees this result.
+        if (!outer.complete(result)) {
+          GuardedAttempts.discardUnreceived(handler, result);
+        }
         return;
       }
       Throwable failure = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -159,6 +159,11 @@ public final class GuardedAttempts {
     };
   }
 
+  /** Releases a result that reached the call after its holder had completed the future. */
+  public static <T> void discardUnreceived(OutcomeHandler<? super T> handler, T result) {
+    Outcomes.discard(handler, List.of(), 0, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+  }
+
   /** Runs one guarded attempt with no retry engine above it: the future is the call's. */
   public static <T> CompletableFuture<T> startOnce(AsyncAttempt<T> guarded, Timeout timeout) {
     CancellableAttempt context = new CancellableAttempt(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration()));
