@@ -108,7 +108,7 @@ public final class Pipeline {
     if (retrier != null) {
       return retrier.execute(guarded, handler);
     }
-    return guarded.call(new AttemptContext(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration())));
+    return GuardedAttempts.callOnce(guarded, new AttemptContext(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration())));
   }
 
   /** Runs the call with the default outcome handler. */

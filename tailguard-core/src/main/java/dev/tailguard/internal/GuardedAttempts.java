@@ -59,8 +59,10 @@ public final class GuardedAttempts {
     if (permit == null) {
       return;
     }
-    // A cancelled attempt (a hedge loser, a caller giving up) says nothing about the backend.
-    if (error instanceof CancellationException) {
+    // A cancelled attempt (a hedge loser, a caller giving up) says nothing about the backend; an
+    // interrupted synchronous one is the caller giving up (a timeout's own interrupt is reported
+    // as the AttemptTimeoutException that replaces it).
+    if (error instanceof CancellationException || error instanceof InterruptedException) {
       permit.release();
       return;
     }
@@ -192,6 +194,7 @@ public final class GuardedAttempts {
       result = call.call();
     } catch (Throwable t) {
       report(permit, handler.classifier(), null, t);
+      restoreInterrupt(t);
       throw t;
     }
     report(permit, handler.classifier(), result, null);
@@ -213,10 +216,32 @@ public final class GuardedAttempts {
       result = call.call(context);
     } catch (Throwable t) {
       report(permit, handler.classifier(), null, t);
+      restoreInterrupt(t);
       throw t;
     }
     report(permit, handler.classifier(), result, null);
     return result;
+  }
+
+  /**
+   * Runs a guarded synchronous attempt as the whole call (no retry or hedge above it), on the
+   * caller's thread: an InterruptedException ends the call with the caller's flag restored, as
+   * the retry loop does.
+   */
+  public static <T> T callOnce(AttemptCallable<T> guarded, AttemptContext context) throws Exception {
+    try {
+      return guarded.call(context);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw interrupted;
+    }
+  }
+
+  /** The caller was interrupted: the exception ends the call and the flag stays set. */
+  private static void restoreInterrupt(Throwable t) {
+    if (t instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
