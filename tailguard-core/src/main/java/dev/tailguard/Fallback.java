@@ -74,8 +74,11 @@ public final class Fallback<T> {
   public boolean appliesTo(Throwable failure) {
     // A hedged call killed by its budget (RefusedHedge.KILL_CALL) is a budget denial, not a caller's cancel.
     boolean killedByBudget = failure instanceof CallKilledException && failure.getCause() instanceof BudgetExhaustedException;
+    // An interrupted synchronous caller gave up, as a cancelling one does.
+    boolean interrupted = failure instanceof InterruptedException
+        || (failure instanceof RetriesExhaustedException && ((RetriesExhaustedException) failure).reason() == GiveUpReason.INTERRUPTED);
     // A killed call was abandoned by its caller; an Error is the JVM in trouble: no fallback for either.
-    if ((failure instanceof CancellationException && !killedByBudget) || failure instanceof Error) {
+    if ((failure instanceof CancellationException && !killedByBudget) || interrupted || failure instanceof Error) {
       return false;
     }
     if (triggers.contains(Trigger.ANY_FAILURE)) {
