@@ -65,7 +65,11 @@ public interface CircuitBreaker {
   /** Lets every call through and counts nothing until another manual transition. Idempotent. */
   void transitionToDisabled();
 
-  /** One permitted call. */
+  /**
+   * One permitted call. Report it exactly once, with exactly one of these methods: permits are
+   * not guarded against a second report (a closed breaker shares one allocation-free permit among
+   * its calls), so a second report is counted as another outcome.
+   */
   interface Permit {
     /** The call succeeded. */
     void onSuccess();

@@ -16,8 +16,10 @@ import java.util.function.Function;
  * Fallback<Price> cached = Fallback.<Price>from(failure -> cache.last()).on(Fallback.Trigger.CIRCUIT_OPEN);
  * }</pre>
  *
- * <p>By default it applies to any failure except a killed call (the caller cancelled) and an
- * {@link Error}. Instances are immutable and thread-safe when their functions are.
+ * <p>By default it applies to any failure except a call its caller killed (cancelled, or a
+ * blocking caller interrupted) and an {@link Error}; a hedged call killed because its budget
+ * refused a hedge ({@link HedgePolicy.RefusedHedge#KILL_CALL}) counts as {@link
+ * Trigger#BUDGET_DENIED}. Instances are immutable and thread-safe when their functions are.
  *
  * @param <T> the result type
  * @since 0.1
@@ -70,8 +72,13 @@ public final class Fallback<T> {
 
   /** Whether this fallback answers {@code failure}. */
   public boolean appliesTo(Throwable failure) {
+    // A hedged call killed by its budget (RefusedHedge.KILL_CALL) is a budget denial, not a caller's cancel.
+    boolean killedByBudget = failure instanceof CallKilledException && failure.getCause() instanceof BudgetExhaustedException;
+    // An interrupted synchronous caller gave up, as a cancelling one does.
+    boolean interrupted = failure instanceof InterruptedException
+        || (failure instanceof RetriesExhaustedException && ((RetriesExhaustedException) failure).reason() == GiveUpReason.INTERRUPTED);
     // A killed call was abandoned by its caller; an Error is the JVM in trouble: no fallback for either.
-    if (failure instanceof CancellationException || failure instanceof Error) {
+    if ((failure instanceof CancellationException && !killedByBudget) || interrupted || failure instanceof Error) {
       return false;
     }
     if (triggers.contains(Trigger.ANY_FAILURE)) {
@@ -85,6 +92,7 @@ public final class Fallback<T> {
       return true;
     }
     boolean denied = failure instanceof BudgetExhaustedException
+        || killedByBudget
         || (exhausted && ((RetriesExhaustedException) failure).reason() == GiveUpReason.ADMISSION_DENIED);
     return triggers.contains(Trigger.BUDGET_DENIED) && denied;
   }

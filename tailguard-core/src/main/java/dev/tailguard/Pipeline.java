@@ -108,7 +108,7 @@ public final class Pipeline {
     if (retrier != null) {
       return retrier.execute(guarded, handler);
     }
-    return guarded.call(new AttemptContext(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration())));
+    return GuardedAttempts.callOnce(guarded, new AttemptContext(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration())));
   }
 
   /** Runs the call with the default outcome handler. */
@@ -176,7 +176,10 @@ public final class Pipeline {
     CompletableFuture<T> outer = new CompletableFuture<>();
     inner.whenComplete((result, error) -> {
       if (error == null) {
-        outer.complete(result);
+        // The caller completed its future first (complete, orTimeout): nobody sees this result.
+        if (!outer.complete(result)) {
+          GuardedAttempts.discardUnreceived(handler, result);
+        }
         return;
       }
       Throwable failure = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -81,6 +81,10 @@ public final class AsyncRetryExecution<T> {
       return;
     }
     int number = run.beginAttempt();
+    // An onAttempt listener may have ended the call just now: start nothing after it ended.
+    if (promise.isDone()) {
+      return;
+    }
     long allowance = run.allowanceNanos();
     InFlight<T> flight = new InFlight<>(number, allowance);
     inFlight = flight;

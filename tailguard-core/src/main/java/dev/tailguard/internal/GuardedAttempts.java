@@ -41,7 +41,10 @@ public final class GuardedAttempts {
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever a classifier throws (an AssertionError too) counts as a failure: an Error let
+      // out here would leak the permit and, on the async path, leave the attempt never settled.
+      Listeners.warn("Tailguard classifier threw; the breaker counts a failure", e);
       verdict = null;
     }
     report(permit, verdict, error);
@@ -56,8 +59,10 @@ public final class GuardedAttempts {
     if (permit == null) {
       return;
     }
-    // A cancelled attempt (a hedge loser, a caller giving up) says nothing about the backend.
-    if (error instanceof CancellationException) {
+    // A cancelled attempt (a hedge loser, a caller giving up) says nothing about the backend; an
+    // interrupted synchronous one is the caller giving up (a timeout's own interrupt is reported
+    // as the AttemptTimeoutException that replaces it).
+    if (error instanceof CancellationException || error instanceof InterruptedException) {
       permit.release();
       return;
     }
@@ -157,6 +162,11 @@ public final class GuardedAttempts {
     };
   }
 
+  /** Releases a result that reached the call after its holder had completed the future. */
+  public static <T> void discardUnreceived(OutcomeHandler<? super T> handler, T result) {
+    Outcomes.discard(handler, List.of(), 0, result, ResultDiscardedEvent.Reason.CALL_ENDED);
+  }
+
   /** Runs one guarded attempt with no retry engine above it: the future is the call's. */
   public static <T> CompletableFuture<T> startOnce(AsyncAttempt<T> guarded, Timeout timeout) {
     CancellableAttempt context = new CancellableAttempt(1, timeout == null ? -1 : Durations.toNanosSaturated(timeout.duration()));
@@ -185,6 +195,7 @@ public final class GuardedAttempts {
       result = call.call();
     } catch (Throwable t) {
       report(permit, handler.classifier(), null, t);
+      restoreInterrupt(t);
       throw t;
     }
     report(permit, handler.classifier(), result, null);
@@ -206,10 +217,32 @@ public final class GuardedAttempts {
       result = call.call(context);
     } catch (Throwable t) {
       report(permit, handler.classifier(), null, t);
+      restoreInterrupt(t);
       throw t;
     }
     report(permit, handler.classifier(), result, null);
     return result;
+  }
+
+  /**
+   * Runs a guarded synchronous attempt as the whole call (no retry or hedge above it), on the
+   * caller's thread: an InterruptedException ends the call with the caller's flag restored, as
+   * the retry loop does.
+   */
+  public static <T> T callOnce(AttemptCallable<T> guarded, AttemptContext context) throws Exception {
+    try {
+      return guarded.call(context);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw interrupted;
+    }
+  }
+
+  /** The caller was interrupted: the exception ends the call and the flag stays set. */
+  private static void restoreInterrupt(Throwable t) {
+    if (t instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -283,6 +316,12 @@ public final class GuardedAttempts {
         error = t;
       }
       boolean timedOut = interrupter != null && interrupter.disarm();
+      // The engine cancelled this attempt (a blocking hedge's loser, interrupted): like an async
+      // loser it releases its permit uncounted; its InterruptedException says nothing of the backend.
+      if (permit != null && context.isCancelled()) {
+        permit.release();
+        permit = null;
+      }
       if (!timedOut && timeout != null && clock.nanoTime() - start > limit) {
         timedOut = true;
       }

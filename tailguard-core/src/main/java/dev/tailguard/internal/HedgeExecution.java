@@ -9,6 +9,7 @@ import dev.tailguard.GiveUpReason;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.TailguardRejection;
 import dev.tailguard.Verdict;
 import dev.tailguard.event.AttemptStartedEvent;
 import dev.tailguard.event.HedgeCompletedEvent;
@@ -87,6 +88,8 @@ public final class HedgeExecution<T> {
   private T lastRetryableResult;
   private Throwable lastError;
   private BudgetExhaustedException denial;
+  /** A hedge refused below the engine (a breaker) while others ran, attached to a give-up. */
+  private Throwable rejection;
   /** The identity the admission sees, or {@link CallIds#NONE} until the call first asks. */
   private long callId;
 
@@ -192,6 +195,11 @@ public final class HedgeExecution<T> {
     }
     if (trigger != null && !policy.hedgeListeners().isEmpty()) {
       Listeners.fire(policy.hedgeListeners(), new HedgeStartedEvent(flight.number, trigger, Duration.ofNanos(flight.startNanos - startNanos)));
+    }
+    // A listener may have ended the call just now (re-entrantly): start nothing after it ended.
+    // Checked only when one fired, so that the path without listeners takes no second lock.
+    if ((!policy.attemptListeners().isEmpty() || (trigger != null && !policy.hedgeListeners().isEmpty())) && isSettled(flight)) {
+      return;
     }
     CompletionStage<T> stage;
     try {
@@ -339,6 +347,9 @@ public final class HedgeExecution<T> {
       commit(flight, null, failure.getCause(), HedgeCompletedEvent.Outcome.FAILED);
       return;
     }
+    if (error instanceof TailguardRejection && refusedWhileOthersRun(error)) {
+      return;
+    }
     if (verdict == Verdict.SUCCESS) {
       commit(flight, result, null, HedgeCompletedEvent.Outcome.SUCCEEDED);
     } else if (verdict == Verdict.NON_RETRYABLE || error instanceof Error) {
@@ -346,6 +357,36 @@ public final class HedgeExecution<T> {
     } else {
       onRetryableFailure(flight, result, error, elapsed);
     }
+  }
+
+  /**
+   * A layer below refused this hedge (an open or half-open breaker) while an earlier attempt is
+   * still running. Committing to the refusal would cancel that attempt, perhaps the half-open
+   * trial itself, which then never reports and the breaker never closes. Like a budget refusal it
+   * only stops hedging: the running attempts decide the call, and a give-up carries the refusal
+   * as suppressed. Returns false (commit to the refusal) when nothing else is running.
+   */
+  private boolean refusedWhileOthersRun(Throwable refusal) {
+    Cancellable timer;
+    lock.lock();
+    try {
+      if (done || running == 0) {
+        return false;
+      }
+      if (stopped == null) {
+        stopped = GiveUpReason.ADMISSION_DENIED;
+      }
+      if (rejection == null) {
+        rejection = refusal;
+      }
+      timer = takeHedgeTimer();
+    } finally {
+      lock.unlock();
+    }
+    if (timer != null) {
+      timer.cancel();
+    }
+    return true;
   }
 
   private void onRetryableFailure(Flight<T> flight, T result, Throwable error, long elapsed) {
@@ -488,6 +529,15 @@ public final class HedgeExecution<T> {
     }
   }
 
+  private boolean isSettled(Flight<T> flight) {
+    lock.lock();
+    try {
+      return flight.settled;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private int flights() {
     lock.lock();
     try {
@@ -600,6 +650,7 @@ public final class HedgeExecution<T> {
     List<AttemptRecord> history;
     Throwable last;
     BudgetExhaustedException refused;
+    Throwable belowRefusal;
     lock.lock();
     try {
       if (done) {
@@ -609,6 +660,7 @@ public final class HedgeExecution<T> {
       history = failures == null ? List.of() : List.copyOf(failures);
       last = lastError;
       refused = denial;
+      belowRefusal = rejection;
     } finally {
       lock.unlock();
     }
@@ -634,6 +686,9 @@ public final class HedgeExecution<T> {
       }
       if (refused != null) {
         failure.addSuppressed(refused);
+      }
+      if (belowRefusal != null) {
+        failure.addSuppressed(belowRefusal);
       }
       promise.completeExceptionally(failure);
     }
