@@ -1,0 +1,250 @@
+package dev.tailguard.internal;
+
+import dev.tailguard.ConcurrencyLimit;
+import dev.tailguard.ConcurrencyLimitExceededException;
+import dev.tailguard.event.ConcurrencyLimitChangedEvent;
+import dev.tailguard.event.ConcurrencyLimitRefusedEvent;
+import dev.tailguard.event.EventListener;
+import dev.tailguard.time.Cancellable;
+import dev.tailguard.time.Clock;
+import dev.tailguard.time.Scheduler;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The permits of a {@link ConcurrencyLimit}: an exact in-flight count taken by CAS against the
+ * current limit, an optional queue of bounded waiters, and (for an adaptive limit) the {@link
+ * AdaptiveLimit} that moves the limit.
+ *
+ * <p>Invariants: {@code 0 <= inFlight}; a permit is taken only while {@code inFlight < limit}, so
+ * {@code inFlight} exceeds the current limit only after the limit was lowered under running
+ * attempts, and then no new permit is given until it is below again. Every taken permit is
+ * returned exactly once by its holder; returning more than were taken throws instead of drifting.
+ */
+public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
+  private final String name;
+  private final Duration maxWait;
+  private final Clock clock;
+  private final Scheduler scheduler;
+  private final List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners;
+  private final List<EventListener<ConcurrencyLimitChangedEvent>> changedListeners;
+  private final AdaptiveLimit adaptive;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final LongAdder refusals = new LongAdder();
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger waiting = new AtomicInteger();
+  private volatile int limit;
+
+  public DefaultConcurrencyLimit(String name, int initialLimit, Duration maxWait, Clock clock, Scheduler scheduler,
+      List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners,
+      List<EventListener<ConcurrencyLimitChangedEvent>> changedListeners, AdaptiveLimit adaptive) {
+    this.name = name;
+    this.limit = initialLimit;
+    this.maxWait = maxWait;
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.refusedListeners = refusedListeners;
+    this.changedListeners = changedListeners;
+    this.adaptive = adaptive;
+  }
+
+  @Override
+  public long tryAcquire() {
+    if (take()) {
+      return ticket();
+    }
+    refused(false);
+    return REFUSED;
+  }
+
+  @Override
+  public CompletableFuture<Long> acquire() {
+    if (take()) {
+      return CompletableFuture.completedFuture(ticket());
+    }
+    // No wait configured: refuse at once, as tryAcquire does.
+    if (maxWait.isZero()) {
+      refused(false);
+      return CompletableFuture.failedFuture(refusal());
+    }
+    Waiter waiter = new Waiter();
+    waiting.incrementAndGet();
+    waiters.add(waiter);
+    waiter.whenComplete((ticket, error) -> {
+      waiting.decrementAndGet();
+      waiters.remove(waiter);
+      Cancellable timer = waiter.timer;
+      if (timer != null) {
+        timer.cancel();
+      }
+    });
+    try {
+      waiter.timer = scheduler.schedule(() -> {
+        if (waiter.completeExceptionally(refusal())) {
+          refused(true);
+        }
+      }, maxWait);
+    } catch (RejectedExecutionException rejected) {
+      waiter.completeExceptionally(rejected);
+      return waiter;
+    }
+    // The completion raced the schedule call: the timer it cancelled may not have been set yet.
+    if (waiter.isDone()) {
+      waiter.timer.cancel();
+    }
+    // A permit freed between our take() and joining the queue saw no waiter: look again.
+    drainWaiters();
+    return waiter;
+  }
+
+  @Override
+  public void onSuccess(long ticket) {
+    end(ticket, false);
+  }
+
+  @Override
+  public void onDropped(long ticket) {
+    end(ticket, true);
+  }
+
+  @Override
+  public void onIgnored(long ticket) {
+    release();
+  }
+
+  @Override
+  public ConcurrencyLimitExceededException refusal() {
+    return new ConcurrencyLimitExceededException(name, limit, inFlight.get());
+  }
+
+  @Override
+  public int limit() {
+    return limit;
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  @Override
+  public long refusals() {
+    return refusals.sum();
+  }
+
+  @Override
+  public Duration maxWait() {
+    return maxWait;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The adaptive part, or null for a fixed limit. */
+  public AdaptiveLimit adaptive() {
+    return adaptive;
+  }
+
+  @Override
+  public String toString() {
+    return "ConcurrencyLimit{" + name + ", " + (adaptive == null ? "fixed" : adaptive.rule().describe())
+        + ", limit=" + limit + ", inFlight=" + inFlight.get() + "}";
+  }
+
+  private boolean take() {
+    for (;;) {
+      int held = inFlight.get();
+      if (held >= limit) {
+        return false;
+      }
+      if (inFlight.compareAndSet(held, held + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private long ticket() {
+    // A fixed limit measures nothing: no clock read on its path.
+    if (adaptive == null) {
+      return 0;
+    }
+    long now = clock.nanoTime();
+    return now == REFUSED ? now + 1 : now;
+  }
+
+  private void end(long ticket, boolean dropped) {
+    int held = giveBack();
+    if (adaptive != null) {
+      long now = clock.nanoTime();
+      int before = limit;
+      int next = adaptive.record(now, now - ticket, dropped, held, before);
+      if (next >= 0 && next != before) {
+        limit = next;
+        if (!changedListeners.isEmpty()) {
+          Listeners.fire(changedListeners, new ConcurrencyLimitChangedEvent(name, before, next));
+        }
+      }
+    }
+    if (waiting.get() > 0) {
+      drainWaiters();
+    }
+  }
+
+  private void release() {
+    giveBack();
+    if (waiting.get() > 0) {
+      drainWaiters();
+    }
+  }
+
+  /** Returns one permit; returns the in-flight count before it. */
+  private int giveBack() {
+    for (;;) {
+      int held = inFlight.get();
+      // More permits returned than taken is a caller's bug: refuse it rather than drift below zero.
+      if (held <= 0) {
+        throw new IllegalStateException("concurrency limit '" + name + "': a permit was returned that was not taken");
+      }
+      if (inFlight.compareAndSet(held, held - 1)) {
+        return held;
+      }
+    }
+  }
+
+  /** Hands free permits to waiters, oldest first, until either runs out. */
+  private void drainWaiters() {
+    Waiter waiter;
+    while ((waiter = waiters.peek()) != null) {
+      if (waiter.isDone()) {
+        waiters.remove(waiter);
+        continue;
+      }
+      if (!take()) {
+        return;
+      }
+      // Timed out, cancelled or served by another thread meanwhile: the permit goes back.
+      if (!waiter.complete(ticket())) {
+        giveBack();
+      }
+    }
+  }
+
+  private void refused(boolean waited) {
+    refusals.increment();
+    if (!refusedListeners.isEmpty()) {
+      Listeners.fire(refusedListeners, new ConcurrencyLimitRefusedEvent(name, limit, inFlight.get(), waited));
+    }
+  }
+
+  /** One attempt waiting for a permit; completed with its ticket, or exceptionally when refused. */
+  private static final class Waiter extends CompletableFuture<Long> {
+    volatile Cancellable timer;
+  }
+}
