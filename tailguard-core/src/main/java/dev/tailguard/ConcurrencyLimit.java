@@ -225,8 +225,25 @@ public interface ConcurrencyLimit {
     Duration window = Duration.ofMillis(100);
     int minSamples = 10;
     double backoffRatio = 0.9;
+    int probeLimit = 3;
 
     AdaptiveBuilder() {}
+
+    /**
+     * During a probe the limit is pinned to {@code probeLimit} for one window, and the latency of
+     * the attempts that started with fewer than that in flight becomes the unloaded baseline
+     * (Envoy's adaptive concurrency filter measures its minRTT the same way, at {@code
+     * min_concurrency}, default 3). Without it a limit that starts above the backend's knee never
+     * sees the latency below it. A probe runs at the first window and then every {@code
+     * probeWindows} (Vegas) or {@code baselineWindows} (Gradient) windows. Default 3.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public B probeLimit(int probeLimit) {
+      Checks.argument(probeLimit >= 1, "probeLimit must be >= 1: %s", probeLimit);
+      this.probeLimit = probeLimit;
+      return self();
+    }
 
     /** The limit to start from. Default 20. @throws IllegalArgumentException if below 1 */
     public B initialLimit(int initialLimit) {
@@ -284,8 +301,9 @@ public interface ConcurrencyLimit {
   /**
    * Builds a Gradient limit. Each window: {@code gradient = clamp(tolerance * baseline / recent,
    * 0.5, 1)}, {@code target = limit * gradient + queueSize}, {@code limit += smoothing * (target -
-   * limit)}. The recent latency is the window's mean; the baseline follows the lowest recent
-   * latencies at once and higher ones only slowly (over {@code baselineWindows} windows).
+   * limit)}. The recent latency is the window's mean; the baseline is the mean latency a probe
+   * measured at {@link #probeLimit(int) probeLimit} in flight (every {@code baselineWindows}
+   * windows), and follows lower window means between probes, never higher ones.
    */
   final class GradientBuilder extends AdaptiveBuilder<GradientBuilder> {
     double tolerance = 1.5;
@@ -316,7 +334,7 @@ public interface ConcurrencyLimit {
       return this;
     }
 
-    /** Over how many windows the baseline rises to a higher latency. Default 600. @throws IllegalArgumentException if below 1 */
+    /** Every this many windows a probe measures the baseline afresh. Default 600 (a minute at the default window, as Envoy's min_rtt_calc interval). @throws IllegalArgumentException if below 1 */
     public GradientBuilder baselineWindows(int baselineWindows) {
       Checks.argument(baselineWindows >= 1, "baselineWindows must be >= 1: %s", baselineWindows);
       this.baselineWindows = baselineWindows;
@@ -326,18 +344,18 @@ public interface ConcurrencyLimit {
     @Override
     public ConcurrencyLimit build() {
       checkBounds();
-      return build(initialLimit, new AdaptiveLimit(new GradientRule(tolerance, smoothing, queueSize, baselineWindows),
-          minLimit, maxLimit, window, minSamples, backoffRatio));
+      return build(initialLimit, new AdaptiveLimit(new GradientRule(tolerance, smoothing, queueSize),
+          minLimit, maxLimit, window, minSamples, backoffRatio, baselineWindows, probeLimit));
     }
   }
 
   /**
    * Builds a Vegas limit. Each window: {@code queue = limit * (1 - baseline / recent)} with the
-   * window's lowest latency as recent and the lowest seen since the last probe as baseline; below
-   * {@code alpha * log10(limit)} the limit grows by {@code log10(limit)}, above {@code beta *
-   * log10(limit)} it shrinks by as much ({@code log10} taken as at least 1). Every {@code
-   * probeWindows} windows the baseline is forgotten, so that a backend that became slower for
-   * good is learnt.
+   * window's lowest latency as recent and the lowest a probe measured at {@link #probeLimit(int)
+   * probeLimit} in flight (or lower since) as baseline; below {@code alpha * log10(limit)} the
+   * limit grows by {@code log10(limit)}, above {@code beta * log10(limit)} it shrinks by as much
+   * ({@code log10} taken as at least 1). Every {@code probeWindows} windows a probe measures the
+   * baseline afresh, so that a backend that became slower for good is learnt.
    */
   final class VegasBuilder extends AdaptiveBuilder<VegasBuilder> {
     double alpha = 3;
@@ -360,7 +378,7 @@ public interface ConcurrencyLimit {
       return this;
     }
 
-    /** Every this many windows the baseline latency is measured afresh. Default 100. @throws IllegalArgumentException if below 1 */
+    /** Every this many windows a probe measures the baseline latency afresh. Default 100. @throws IllegalArgumentException if below 1 */
     public VegasBuilder probeWindows(int probeWindows) {
       Checks.argument(probeWindows >= 1, "probeWindows must be >= 1: %s", probeWindows);
       this.probeWindows = probeWindows;
@@ -371,8 +389,8 @@ public interface ConcurrencyLimit {
     public ConcurrencyLimit build() {
       checkBounds();
       Checks.state(alpha <= beta, "alpha (%s) must be <= beta (%s)", alpha, beta);
-      return build(initialLimit, new AdaptiveLimit(new VegasRule(alpha, beta, probeWindows),
-          minLimit, maxLimit, window, minSamples, backoffRatio));
+      return build(initialLimit, new AdaptiveLimit(new VegasRule(alpha, beta),
+          minLimit, maxLimit, window, minSamples, backoffRatio, probeWindows, probeLimit));
     }
   }
 }

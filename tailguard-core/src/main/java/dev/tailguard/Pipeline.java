@@ -106,8 +106,8 @@ public final class Pipeline {
    */
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(handler, "handler");
-    // One attempt and no timeout: no wrapper per call, only the context the attempt receives.
-    if (hedger == null && retrier == null && timeout == null) {
+    // One attempt, no timeout and no limit: no wrapper per call, only the context the attempt receives.
+    if (hedger == null && retrier == null && timeout == null && limit == null) {
       return GuardedAttempts.once(Checks.notNull(call, "call"), new AttemptContext(1, -1), breaker, handler);
     }
     AttemptCallable<T> guarded = GuardedAttempts.sync(Checks.notNull(call, "call"), breaker, timeout, clock, scheduler, handler);

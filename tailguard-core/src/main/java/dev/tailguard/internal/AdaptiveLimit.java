@@ -33,6 +33,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>clamped to [minLimit, maxLimit].
  * </ul>
  *
+ * <p>Probes: latency measured at the current limit says nothing about a lower one, so a limit that
+ * starts (or drifted) above the backend's knee would read the queueing latency as normal. The
+ * first window without drops, and the first after every {@code probeWindows} windows, starts a
+ * probe instead of a rule step: the limit is pinned to {@code probeLimit}; once in flight has
+ * fallen below it, the attempts that start from then on are the probe's samples, and when their
+ * window closes their mean and lowest latency become the rule's baseline and the limit goes back
+ * to where it was. This is Envoy's adaptive concurrency filter's minRTT measurement at {@code
+ * min_concurrency}.
+ *
+ * <p>{@code probeFrom}: {@link Long#MAX_VALUE} when no probe runs, {@link Long#MIN_VALUE} while a
+ * probe waits for in flight to fall below the probe limit, then the clock reading it did.
+ *
  * <h2>Concurrency</h2>
  *
  * <p>Lock-free. The sample path is a handful of atomic adds and a CAS-min and a CAS-max, no
@@ -61,6 +73,8 @@ public final class AdaptiveLimit {
   private final long windowNanos;
   private final int minSamples;
   private final double backoffRatio;
+  private final int probeWindows;
+  private final int probeLimit;
 
   private final AtomicLong windowStart = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong samples = new AtomicLong();
@@ -70,9 +84,17 @@ public final class AdaptiveLimit {
   private final AtomicLong drops = new AtomicLong();
   private final AtomicBoolean updating = new AtomicBoolean();
   private double estimate; // guarded by `updating`; 0 until the first window closes
+  private int windowsSinceProbe; // guarded by `updating`
+  private boolean probed; // guarded by `updating`: a probe has started once
+  private double resumeAt; // guarded by `updating`: the estimate to go back to after a probe
+  /** While a probe runs: the clock reading after which in flight fell below the probe limit; MIN_VALUE not yet; MAX_VALUE no probe. */
+  private final AtomicLong probeFrom = new AtomicLong(Long.MAX_VALUE);
 
-  public AdaptiveLimit(LimitRule rule, int minLimit, int maxLimit, Duration window, int minSamples, double backoffRatio) {
+  public AdaptiveLimit(LimitRule rule, int minLimit, int maxLimit, Duration window, int minSamples, double backoffRatio,
+      int probeWindows, int probeLimit) {
     this.rule = rule;
+    this.probeWindows = probeWindows;
+    this.probeLimit = Math.max(minLimit, Math.min(maxLimit, probeLimit));
     this.minLimit = minLimit;
     this.maxLimit = maxLimit;
     this.windowNanos = Durations.toNanosSaturated(window);
@@ -95,6 +117,19 @@ public final class AdaptiveLimit {
     // The first sample ever opens the first window.
     if (start == Long.MIN_VALUE && windowStart.compareAndSet(Long.MIN_VALUE, now)) {
       start = now;
+    }
+    long from = probeFrom.get();
+    if (from != Long.MAX_VALUE) {
+      // Probing: only attempts that started once in flight was below the probe limit measure the unloaded latency.
+      if (from == Long.MIN_VALUE) {
+        if (inFlight - 1 < probeLimit) {
+          probeFrom.compareAndSet(Long.MIN_VALUE, now);
+        }
+        return -1;
+      }
+      if (now - latencyNanos < from) {
+        return -1;
+      }
     }
     if (dropped) {
       drops.incrementAndGet();
@@ -123,6 +158,27 @@ public final class AdaptiveLimit {
       long peak = maxInFlight.getAndSet(0);
       long dropCount = drops.getAndSet(0);
       double current = estimate == 0 ? limit : estimate;
+      if (probeFrom.get() != Long.MAX_VALUE) {
+        // The probe window closes: its latency is the baseline; the limit goes back to where it was.
+        if (n == 0) {
+          return -1;
+        }
+        probeFrom.set(Long.MAX_VALUE);
+        rule.baseline((double) sum / n, min);
+        estimate = resumeAt;
+        return clampRound(estimate);
+      }
+      // The first clean window, and the first clean one after every probeWindows: measure the
+      // unloaded latency at the probe limit. A window with drops backs off first.
+      windowsSinceProbe++;
+      if (dropCount == 0 && n > 0 && (!probed || windowsSinceProbe >= probeWindows)) {
+        probed = true;
+        windowsSinceProbe = 0;
+        resumeAt = current;
+        estimate = resumeAt;
+        probeFrom.set(Long.MIN_VALUE);
+        return probeLimit;
+      }
       double next;
       if (dropCount > 0) {
         next = current * backoffRatio;
@@ -136,10 +192,19 @@ public final class AdaptiveLimit {
         }
       }
       estimate = Math.max(minLimit, Math.min(maxLimit, next));
-      return (int) Math.max(minLimit, Math.min(maxLimit, Math.round(estimate)));
+      return clampRound(estimate);
     } finally {
       updating.set(false);
     }
+  }
+
+  private int clampRound(double value) {
+    return (int) Math.max(minLimit, Math.min(maxLimit, Math.round(value)));
+  }
+
+  /** Whether a probe is running (the limit is pinned to the probe limit), for tests. */
+  public boolean probing() {
+    return probeFrom.get() != Long.MAX_VALUE;
   }
 
   /** The rule, for toString and tests. */

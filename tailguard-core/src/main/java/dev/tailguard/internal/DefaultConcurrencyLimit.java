@@ -186,13 +186,26 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
       int before = limit;
       int next = adaptive.record(now, now - ticket, dropped, held, before);
       if (next >= 0 && next != before) {
-        limit = next;
-        if (!changedListeners.isEmpty()) {
-          Listeners.fire(changedListeners, new ConcurrencyLimitChangedEvent(name, before, next));
-        }
+        applyLimit(before, next);
       }
     }
     if (waiting.get() > 0) {
+      drainWaiters();
+    }
+  }
+
+  /**
+   * Publishes a new limit from the one thread that closed the adaptive window, and fires the
+   * change. Package-visible as the seam the model check drives adaptive updates through: the
+   * permits only ever see the limit field change, whatever rule moved it.
+   */
+  void applyLimit(int before, int next) {
+    limit = next;
+    if (!changedListeners.isEmpty()) {
+      Listeners.fire(changedListeners, new ConcurrencyLimitChangedEvent(name, before, next));
+    }
+    // A raised limit may free permits for waiters.
+    if (next > before && waiting.get() > 0) {
       drainWaiters();
     }
   }

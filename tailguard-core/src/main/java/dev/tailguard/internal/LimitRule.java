@@ -16,6 +16,12 @@ public interface LimitRule {
    */
   double next(double limit, long samples, double meanNanos, long minNanos);
 
+  /**
+   * A probe measured the unloaded latency: attempts that started while fewer than the probe limit
+   * were in flight had this mean and this lowest latency. The rule's baseline becomes it.
+   */
+  void baseline(double meanNanos, long minNanos);
+
   /** A short description with the parameters, for toString. */
   String describe();
 }

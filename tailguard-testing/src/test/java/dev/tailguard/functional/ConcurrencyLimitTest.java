@@ -259,6 +259,7 @@ class ConcurrencyLimitTest {
     assertThatThrownBy(() -> ConcurrencyLimit.vegas().alpha(-1)).hasMessage("alpha must be >= 0: -1.0");
     assertThatThrownBy(() -> ConcurrencyLimit.vegas().beta(Double.NaN)).hasMessage("beta must be >= 0: NaN");
     assertThatThrownBy(() -> ConcurrencyLimit.vegas().probeWindows(0)).hasMessage("probeWindows must be >= 1: 0");
+    assertThatThrownBy(() -> ConcurrencyLimit.vegas().probeLimit(0)).hasMessage("probeLimit must be >= 1: 0");
     assertThatThrownBy(() -> ConcurrencyLimit.vegas().alpha(5).beta(4).build()).isInstanceOf(IllegalStateException.class)
         .hasMessage("alpha (5.0) must be <= beta (4.0)");
     assertThatThrownBy(() -> ConcurrencyLimit.gradient().minLimit(10).maxLimit(5).build()).hasMessage("minLimit (10) must be <= maxLimit (5)");
@@ -291,10 +292,12 @@ class ConcurrencyLimitTest {
       }
     });
     caller.start();
-    // The caller blocks until the permit comes back; no time needs to pass.
-    while (clock.pendingTasks() == 0) {
+    // The caller blocks until the permit comes back; no time needs to pass. (Bounded: a caller
+    // that skipped the limit ends instead of waiting, and the assertion below says so.)
+    while (clock.pendingTasks() == 0 && !result.isDone()) {
       Thread.onSpinWait();
     }
+    assertThat(result).as("the caller waits for the permit instead of running past the limit").isNotDone();
     limit.onSuccess(held);
     assertThat(result.get()).isEqualTo("waited");
     caller.join();
@@ -316,9 +319,10 @@ class ConcurrencyLimitTest {
       }
     });
     caller.start();
-    while (clock.pendingTasks() == 0) {
+    while (clock.pendingTasks() == 0 && !result.isDone()) {
       Thread.onSpinWait();
     }
+    assertThat(result).as("the caller waits for the permit instead of running past the limit").isNotDone();
     clock.advance(Duration.ofSeconds(5));
     assertThatThrownBy(result::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ConcurrencyLimitExceededException.class);
     caller.join();
