@@ -14,11 +14,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The permits of a {@link ConcurrencyLimit}: an exact in-flight count taken by CAS against the
- * current limit, an optional queue of bounded waiters, and (for an adaptive limit) the {@link
+ * current limit (both in one atomic word, so no decision mixes an old count with a new limit), an optional queue of bounded waiters, and (for an adaptive limit) the {@link
  * AdaptiveLimit} that moves the limit.
  *
  * <p>Invariants: {@code 0 <= inFlight}; a permit is taken only while {@code inFlight < limit}, so
@@ -34,17 +35,17 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   private final List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners;
   private final List<EventListener<ConcurrencyLimitChangedEvent>> changedListeners;
   private final AdaptiveLimit adaptive;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  /** The limit in the high 32 bits, the in-flight count in the low 32: one word, so a decision sees both at one instant. */
+  private final AtomicLong state;
   private final LongAdder refusals = new LongAdder();
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waiting = new AtomicInteger();
-  private volatile int limit;
 
   public DefaultConcurrencyLimit(String name, int initialLimit, Duration maxWait, Clock clock, Scheduler scheduler,
       List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners,
       List<EventListener<ConcurrencyLimitChangedEvent>> changedListeners, AdaptiveLimit adaptive) {
     this.name = name;
-    this.limit = initialLimit;
+    this.state = new AtomicLong(pack(initialLimit, 0));
     this.maxWait = maxWait;
     this.clock = clock;
     this.scheduler = scheduler;
@@ -119,17 +120,18 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
 
   @Override
   public ConcurrencyLimitExceededException refusal() {
-    return new ConcurrencyLimitExceededException(name, limit, inFlight.get());
+    long now = state.get();
+    return new ConcurrencyLimitExceededException(name, limitOf(now), inFlightOf(now));
   }
 
   @Override
   public int limit() {
-    return limit;
+    return limitOf(state.get());
   }
 
   @Override
   public int inFlight() {
-    return inFlight.get();
+    return inFlightOf(state.get());
   }
 
   @Override
@@ -155,19 +157,31 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   @Override
   public String toString() {
     return "ConcurrencyLimit{" + name + ", " + (adaptive == null ? "fixed" : adaptive.rule().describe())
-        + ", limit=" + limit + ", inFlight=" + inFlight.get() + "}";
+        + ", limit=" + limit() + ", inFlight=" + inFlight() + "}";
   }
 
   private boolean take() {
     for (;;) {
-      int held = inFlight.get();
-      if (held >= limit) {
+      long now = state.get();
+      if (inFlightOf(now) >= limitOf(now)) {
         return false;
       }
-      if (inFlight.compareAndSet(held, held + 1)) {
+      if (state.compareAndSet(now, now + 1)) {
         return true;
       }
     }
+  }
+
+  private static long pack(int limit, int inFlight) {
+    return ((long) limit << 32) | (inFlight & 0xFFFF_FFFFL);
+  }
+
+  private static int limitOf(long packed) {
+    return (int) (packed >>> 32);
+  }
+
+  private static int inFlightOf(long packed) {
+    return (int) packed;
   }
 
   private long ticket() {
@@ -183,7 +197,7 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
     int held = giveBack();
     if (adaptive != null) {
       long now = clock.nanoTime();
-      int before = limit;
+      int before = limit();
       int next = adaptive.record(now, now - ticket, dropped, held, before);
       if (next >= 0 && next != before) {
         applyLimit(before, next);
@@ -200,7 +214,12 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
    * permits only ever see the limit field change, whatever rule moved it.
    */
   void applyLimit(int before, int next) {
-    limit = next;
+    for (;;) {
+      long now = state.get();
+      if (state.compareAndSet(now, pack(next, inFlightOf(now)))) {
+        break;
+      }
+    }
     if (!changedListeners.isEmpty()) {
       Listeners.fire(changedListeners, new ConcurrencyLimitChangedEvent(name, before, next));
     }
@@ -220,12 +239,13 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   /** Returns one permit; returns the in-flight count before it. */
   private int giveBack() {
     for (;;) {
-      int held = inFlight.get();
+      long now = state.get();
+      int held = inFlightOf(now);
       // More permits returned than taken is a caller's bug: refuse it rather than drift below zero.
       if (held <= 0) {
         throw new IllegalStateException("concurrency limit '" + name + "': a permit was returned that was not taken");
       }
-      if (inFlight.compareAndSet(held, held - 1)) {
+      if (state.compareAndSet(now, now - 1)) {
         return held;
       }
     }
@@ -252,7 +272,8 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   private void refused(boolean waited) {
     refusals.increment();
     if (!refusedListeners.isEmpty()) {
-      Listeners.fire(refusedListeners, new ConcurrencyLimitRefusedEvent(name, limit, inFlight.get(), waited));
+      long now = state.get();
+      Listeners.fire(refusedListeners, new ConcurrencyLimitRefusedEvent(name, limitOf(now), inFlightOf(now), waited));
     }
   }
 
