@@ -271,7 +271,7 @@ public final class LatencyOverloadScenario {
     result.anchor(Row.of("source", "Netflix concurrency-limits README").with("strategy", "Vegas / Gradient2")
         .with("limit", "about L").with("detail", "limit = the concurrency at which latency starts to rise; excess requests are rejected fast instead of queued").build());
     result.anchor(Row.of("source", "Envoy adaptive concurrency filter docs").with("strategy", "gradient controller")
-        .with("limit", "about L + headroom").with("detail", "gradient = (minRTT + buffer) / sampleRTT; limit = limit * gradient + headroom; excess requests answered 503 locally").build());
+        .with("limit", "about L + headroom").with("detail", "minRTT measured periodically with a very low outstanding request count; gradient = (minRTT + buffer) / sampleRTT; limit = limit * gradient + headroom; excess requests answered 503 locally").build());
 
     Map<String, Object> unloaded = find(result, "none", 2);
     double baseline = num(unloaded, "unloadedP99Ms");
@@ -290,13 +290,17 @@ public final class LatencyOverloadScenario {
           continue;
         }
         Map<String, Object> o = find(result, other, 3);
-        // Better: every other row either serves less (by more than 0.01 of capacity) or misses the latency bar.
-        boolean worse = num(o, "goodput") < goodput - 0.01 || num(o, "p99ServedMs") > 2 * baseline;
+        // Better: every other row either misses one of the bars (goodput >= 0.9, p99 <= 2x
+        // unloaded, recovery <= 5 s) or, meeting them all, serves less (by more than 0.01 of capacity).
+        boolean missesABar = num(o, "goodput") < 0.9 || num(o, "p99ServedMs") > 2 * baseline || num(o, "recoverySeconds") > 5;
+        boolean worse = missesABar || num(o, "goodput") < goodput - 0.01;
         better &= worse;
-        beaten.append(String.format("%s %.3f/%.1f ms; ", other, num(o, "goodput"), num(o, "p99ServedMs")));
+        String label = other.equals("fixed-" + LITTLE) ? other + " (hand-tuned to Little's law: an oracle anchor)" : other;
+        beaten.append(String.format("%s %.3f/%.1f ms/%.0f s; ", label, num(o, "goodput"), num(o, "p99ServedMs"), num(o, "recoverySeconds")));
       }
-      result.check(String.format("at L = 3, %s is better than every other row: each serves less or misses the p99 bar", adaptive), better,
-          String.format("%s %.3f/%.1f ms against %s", adaptive, goodput, p99, beaten.toString().trim()));
+      result.check(String.format("at L = 3, %s is better than every other row: each misses a bar (goodput >= 0.9, p99 <= %.1f ms, recovery <= 5 s) "
+          + "or, meeting them, serves less by more than 0.01", adaptive, 2 * baseline), better,
+          String.format("%s %.3f/%.1f ms/%.0f s against %s", adaptive, goodput, p99, recovery, beaten.toString().trim()));
     }
     Map<String, Object> none3 = find(result, "none", 3);
     result.note(String.format("Without a limit the backend's queue fills during the spike: at L = 3 every request waits behind %d others, "
@@ -305,9 +309,10 @@ public final class LatencyOverloadScenario {
     result.note(String.format("Budgets and throttles act on failures, and here failures come late: the token bucket and SRE throttle only "
         + "see timeouts after the queue has filled (goodput %.3f and %.3f at L = 3).",
         num(find(result, "retry-3+token-bucket", 3), "goodput"), num(find(result, "sre-k2", 3), "goodput")));
-    result.note(String.format("A fixed limit is as good as its guess. Set exactly to Little's law (%d) it keeps the lowest p99 but leaves "
-        + "workers idle while replies travel (goodput %.3f, p99 %.1f ms at L = 3); the adaptive limits queue a few calls more, "
-        + "trading a few ms of p99 for the rest of the capacity. fixed-%d, eight times too many, lets the queue grow (p99 %.1f ms).",
+    result.note(String.format("A fixed limit is as good as its guess. fixed-%d is the hand-tuned anchor, set to Little's law for a backend "
+        + "whose capacity the user knows exactly: it keeps the lowest p99 but leaves workers idle while replies travel (goodput %.3f, "
+        + "p99 %.1f ms at L = 3); the adaptive limits, told nothing, queue a few calls more, trading a few ms of p99 for the rest of "
+        + "the capacity. fixed-%d, eight times too many, lets the queue grow (p99 %.1f ms).",
         LITTLE, num(find(result, "fixed-" + LITTLE, 3), "goodput"), num(find(result, "fixed-" + LITTLE, 3), "p99ServedMs"),
         8 * LITTLE, num(find(result, "fixed-" + 8 * LITTLE, 3), "p99ServedMs")));
   }
