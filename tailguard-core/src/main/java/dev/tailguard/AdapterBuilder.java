@@ -23,6 +23,7 @@ public abstract class AdapterBuilder<B extends AdapterBuilder<B>> {
   private HedgePolicy hedge;
   private CircuitBreaker circuitBreaker;
   private Timeout timeout;
+  private ConcurrencyLimit concurrencyLimit;
   private Clock clock = Clock.system();
   private Scheduler scheduler = Scheduler.system();
 
@@ -65,6 +66,15 @@ public abstract class AdapterBuilder<B extends AdapterBuilder<B>> {
     return self();
   }
 
+  /**
+   * Bounds the attempts in flight, retries and hedges included, with {@code limit} (a permit per
+   * attempt, taken just before the breaker); a refused attempt ends the call. Default: none.
+   */
+  public B concurrencyLimit(ConcurrencyLimit limit) {
+    this.concurrencyLimit = Checks.notNull(limit, "concurrencyLimit");
+    return self();
+  }
+
   /** The clock for backoff, deadlines and timing. Default {@link Clock#system()}. */
   public B clock(Clock clock) {
     this.clock = Checks.notNull(clock, "clock");
@@ -99,6 +109,11 @@ public abstract class AdapterBuilder<B extends AdapterBuilder<B>> {
     return timeout;
   }
 
+  /** The concurrency limit set so far, or null. */
+  public final ConcurrencyLimit concurrencyLimit() {
+    return concurrencyLimit;
+  }
+
   /** The clock set so far (default {@link Clock#system()}). */
   public final Clock clock() {
     return clock;
@@ -120,6 +135,9 @@ public abstract class AdapterBuilder<B extends AdapterBuilder<B>> {
     }
     if (timeout != null) {
       guards.timeout(timeout);
+    }
+    if (concurrencyLimit != null) {
+      guards.concurrencyLimit(concurrencyLimit);
     }
     return guards;
   }

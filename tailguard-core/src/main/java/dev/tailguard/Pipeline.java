@@ -3,6 +3,7 @@ package dev.tailguard;
 import dev.tailguard.internal.Checks;
 import dev.tailguard.internal.Durations;
 import dev.tailguard.internal.GuardedAttempts;
+import dev.tailguard.internal.LimitedAttempts;
 import dev.tailguard.internal.ThreadLocalRandomGenerator;
 import dev.tailguard.time.Clock;
 import dev.tailguard.time.Scheduler;
@@ -19,9 +20,10 @@ import java.util.random.RandomGenerator;
  * <pre>
  *   fallback
  *     └─ retry or hedge (each retry or hedge asks the budget)
- *          └─ circuit breaker (sees every attempt)
- *               └─ timeout (per attempt)
- *                    └─ the call
+ *          └─ concurrency limit (a permit per attempt)
+ *               └─ circuit breaker (sees every attempt)
+ *                    └─ timeout (per attempt)
+ *                         └─ the call
  * </pre>
  *
  * <p>Why this order:
@@ -32,6 +34,11 @@ import java.util.random.RandomGenerator;
  *   <li>The <b>retry or hedge</b> sits above the breaker so that the breaker counts every attempt,
  *       not just every call: ten failing retries are ten failures. Its budget is asked before each
  *       extra attempt, so neither retries nor hedges can storm.
+ *   <li>The <b>concurrency limit</b> sits beside the breaker, just above it: each attempt, retries
+ *       and hedges included, holds a permit while it runs, and an adaptive limit measures each
+ *       attempt's latency (a timeout is a drop). A refused attempt never reaches the breaker and
+ *       never costs it a permit; its {@link ConcurrencyLimitExceededException} is a {@link
+ *       TailguardRejection}, so the call ends at once rather than retrying into the same limit.
  *   <li>The <b>breaker</b> sits above the timeout so that an attempt that times out counts as a
  *       failure. A {@link CircuitOpenException} is a {@link TailguardRejection}, never retried by
  *       the default classifier: an open circuit ends the call at once instead of burning the
@@ -65,6 +72,7 @@ public final class Pipeline {
   private final HedgePolicy hedge;
   private final CircuitBreaker breaker;
   private final Timeout timeout;
+  private final ConcurrencyLimit limit;
   private final Clock clock;
   private final Scheduler scheduler;
   private final RandomGenerator random;
@@ -76,6 +84,7 @@ public final class Pipeline {
     this.hedge = b.hedge;
     this.breaker = b.breaker;
     this.timeout = b.timeout;
+    this.limit = b.limit;
     this.clock = b.clock;
     this.scheduler = b.scheduler;
     this.random = b.random;
@@ -97,11 +106,14 @@ public final class Pipeline {
    */
   public <T> T execute(AttemptCallable<T> call, OutcomeHandler<? super T> handler) throws Exception {
     Checks.notNull(handler, "handler");
-    // One attempt and no timeout: no wrapper per call, only the context the attempt receives.
-    if (hedger == null && retrier == null && timeout == null) {
+    // One attempt, no timeout and no limit: no wrapper per call, only the context the attempt receives.
+    if (hedger == null && retrier == null && timeout == null && limit == null) {
       return GuardedAttempts.once(Checks.notNull(call, "call"), new AttemptContext(1, -1), breaker, handler);
     }
     AttemptCallable<T> guarded = GuardedAttempts.sync(Checks.notNull(call, "call"), breaker, timeout, clock, scheduler, handler);
+    if (limit != null) {
+      guarded = LimitedAttempts.sync(guarded, limit, handler);
+    }
     if (hedger != null) {
       return hedger.execute(guarded, handler);
     }
@@ -115,7 +127,7 @@ public final class Pipeline {
   public <T> T execute(Callable<T> call) throws Exception {
     Checks.notNull(call, "call");
     // Without a hedge or a timeout nothing needs the attempt's context: take the allocation-free path.
-    if (hedger == null && timeout == null) {
+    if (hedger == null && timeout == null && limit == null) {
       OutcomeHandler<T> handler = OutcomeHandler.defaults();
       return retrier != null ? retrier.executeGuarded(call, breaker, handler) : GuardedAttempts.once(call, breaker, handler);
     }
@@ -154,6 +166,9 @@ public final class Pipeline {
   public <T> CompletableFuture<T> executeAsync(AsyncAttempt<T> call, OutcomeHandler<? super T> handler) {
     Checks.notNull(handler, "handler");
     AsyncAttempt<T> guarded = GuardedAttempts.async(Checks.notNull(call, "call"), breaker, timeout, scheduler, handler);
+    if (limit != null) {
+      guarded = LimitedAttempts.async(guarded, limit, handler);
+    }
     if (hedger != null) {
       return hedger.executeAsync(guarded, handler);
     }
@@ -216,6 +231,7 @@ public final class Pipeline {
     private HedgePolicy hedge;
     private CircuitBreaker breaker;
     private Timeout timeout;
+    private ConcurrencyLimit limit;
     private Clock clock = Clock.system();
     private Scheduler scheduler = Scheduler.system();
     private RandomGenerator random = ThreadLocalRandomGenerator.INSTANCE;
@@ -247,6 +263,15 @@ public final class Pipeline {
     /** Guards every attempt with {@code breaker}; share the breaker per backend. */
     public Builder circuitBreaker(CircuitBreaker breaker) {
       this.breaker = Checks.notNull(breaker, "circuitBreaker");
+      return this;
+    }
+
+    /**
+     * Bounds the attempts running at once with {@code limit}: every attempt, retries and hedges
+     * included, takes a permit just before the breaker; share the limit per backend.
+     */
+    public Builder concurrencyLimit(ConcurrencyLimit limit) {
+      this.limit = Checks.notNull(limit, "concurrencyLimit");
       return this;
     }
 

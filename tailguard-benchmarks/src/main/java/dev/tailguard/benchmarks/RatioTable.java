@@ -56,6 +56,17 @@ public final class RatioTable {
     bytesAtMost(byName, "tailguardFailureMixWithHandler", "resilience4jFailureMix");
     ratio(byName, "One retry vs Resilience4j", "tailguardOneRetry", "resilience4jOneRetry", Double.NaN);
     ratio(byName, "One retry vs Failsafe", "tailguardOneRetry", "failsafeOneRetry", Double.NaN);
+    // Issue 20: a fixed and an adaptive concurrency limit cost less than Resilience4j's semaphore bulkhead, allocating nothing.
+    ratio(byName, "Fixed limit vs Resilience4j Bulkhead", "tailguardFixedConcurrencyLimit", "resilience4jBulkhead", 1.0);
+    ratio(byName, "Fixed limit vs Failsafe Bulkhead", "tailguardFixedConcurrencyLimit", "failsafeBulkhead", Double.NaN);
+    ratio(byName, "Gradient limit vs Resilience4j Bulkhead", "tailguardGradientConcurrencyLimit", "resilience4jBulkhead", 1.0);
+    ratio(byName, "Gradient limit vs Failsafe Bulkhead", "tailguardGradientConcurrencyLimit", "failsafeBulkhead", Double.NaN);
+    ratio(byName, "Vegas limit vs Resilience4j Bulkhead", "tailguardVegasConcurrencyLimit", "resilience4jBulkhead", 1.0);
+    ratio(byName, "Pipeline+limit vs R4j Bulkhead (decorated)", "tailguardPipelineConcurrencyLimit", "resilience4jBulkheadDecorated", Double.NaN);
+    ratio(byName, "Pipeline+limit vs Failsafe Bulkhead (decorated)", "tailguardPipelineConcurrencyLimit", "failsafeBulkheadDecorated", Double.NaN);
+    noBytes(byName, "tailguardFixedConcurrencyLimit");
+    noBytes(byName, "tailguardGradientConcurrencyLimit");
+    noBytes(byName, "tailguardVegasConcurrencyLimit");
   }
 
   private static void bytes(Map<String, double[]> byName, String ours, double bar) {
@@ -66,6 +77,15 @@ public final class RatioTable {
     // Below one byte is zero: JMH's normalised figure carries a few hundredths of noise.
     boolean pass = a[2] < bar + 1;
     System.out.printf("[%s] %s allocates %.2f B/op (bar: <= %.0f)%n", pass ? "PASS" : "FAIL", ours, a[2], bar);
+  }
+
+  /** 0 B/op, as -prof gc reports it: below half a byte per operation (its noise is around 1e-4). */
+  private static void noBytes(Map<String, double[]> byName, String ours) {
+    double[] a = byName.get(ours);
+    if (a == null) {
+      return;
+    }
+    System.out.printf("[%s] %s allocates %.4f B/op (bar: 0, i.e. < 0.5)%n", a[2] < 0.5 ? "PASS" : "FAIL", ours, a[2]);
   }
 
   private static void bytesAtMost(Map<String, double[]> byName, String ours, String theirs) {

@@ -5,6 +5,7 @@ import dev.tailguard.lab.backoff.BackoffCommand;
 import dev.tailguard.lab.hedge.HedgeCommand;
 import dev.tailguard.lab.hedge.HttpHedgeCommand;
 import dev.tailguard.lab.idempotency.IdempotencyCommand;
+import dev.tailguard.lab.overload.LatencyOverloadCommand;
 import dev.tailguard.lab.overload.OverloadCommand;
 import dev.tailguard.lab.storm.StormCommand;
 import java.nio.file.Path;
@@ -26,14 +27,14 @@ import picocli.CommandLine.Option;
       "Reproduces published results on retries, backoff and hedging and compares strategies.",
       "With no scenario, runs every scenario with its defaults and writes <out>/<scenario>.json."
     },
-    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, IdempotencyCommand.class, AdviseCommand.class})
+    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, LatencyOverloadCommand.class, IdempotencyCommand.class, AdviseCommand.class})
 public final class Lab implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
   Path out;
 
   static List<ScenarioCommand> allScenarios() {
-    return List.of(new BackoffCommand(), new HedgeCommand(), new HttpHedgeCommand(), new StormCommand(), new OverloadCommand(), new IdempotencyCommand());
+    return List.of(new BackoffCommand(), new HedgeCommand(), new HttpHedgeCommand(), new StormCommand(), new OverloadCommand(), new LatencyOverloadCommand(), new IdempotencyCommand());
   }
 
   @Override

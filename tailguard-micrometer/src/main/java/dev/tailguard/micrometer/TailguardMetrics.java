@@ -3,6 +3,7 @@ package dev.tailguard.micrometer;
 import dev.tailguard.CircuitBreaker;
 import dev.tailguard.CircuitBreakerConfig;
 import dev.tailguard.CircuitState;
+import dev.tailguard.ConcurrencyLimit;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.RetryBudget;
 import dev.tailguard.RetryPolicy;
@@ -40,6 +41,9 @@ import java.util.Objects;
  *   <li>{@code tailguard.breaker.state} {state=...} (1 for the current state, 0 otherwise),
  *       {@code tailguard.breaker.transitions} {from, to}, {@code tailguard.breaker.rejections}
  *   <li>{@code tailguard.discarded} {reason}: results released unread (closed response bodies)
+ *   <li>{@code tailguard.concurrency_limit.limit} and {@code tailguard.concurrency_limit.in_flight}
+ *       gauges, {@code tailguard.concurrency_limit.refusals} {waited=true|false} and {@code
+ *       tailguard.concurrency_limit.changes} {direction=up|down}
  * </ul>
  *
  * <p>Counting costs one counter increment per event; a policy without these listeners allocates
@@ -60,6 +64,10 @@ public final class TailguardMetrics {
   private final Counter hedgesWon;
   private final Counter budgetDenials;
   private final Counter breakerRejections;
+  private final Counter limitRefusedAtOnce;
+  private final Counter limitRefusedAfterWait;
+  private final Counter limitUp;
+  private final Counter limitDown;
 
   private TailguardMetrics(MeterRegistry registry, String name) {
     this.registry = registry;
@@ -80,6 +88,10 @@ public final class TailguardMetrics {
     this.hedgesWon = counter("tailguard.hedges.won", "Calls whose outcome came from a hedge", null, null);
     this.budgetDenials = counter("tailguard.budget.denials", "Attempts refused by the budget", null, null);
     this.breakerRejections = counter("tailguard.breaker.rejections", "Calls refused by the circuit breaker", null, null);
+    this.limitRefusedAtOnce = counter("tailguard.concurrency_limit.refusals", "Attempts refused by the concurrency limit", "waited", "false");
+    this.limitRefusedAfterWait = counter("tailguard.concurrency_limit.refusals", "Attempts refused by the concurrency limit", "waited", "true");
+    this.limitUp = counter("tailguard.concurrency_limit.changes", "Changes of an adaptive concurrency limit", "direction", "up");
+    this.limitDown = counter("tailguard.concurrency_limit.changes", "Changes of an adaptive concurrency limit", "direction", "down");
   }
 
   /**
@@ -153,6 +165,23 @@ public final class TailguardMetrics {
   /** Adds the listener for denials. Returns {@code builder}. */
   public <B extends RetryBudget.Builder<B>> B instrument(B builder) {
     return builder.onDenied(e -> budgetDenials.increment());
+  }
+
+  /** Adds the listeners for refusals and limit changes. Returns {@code builder}. */
+  public <B extends ConcurrencyLimit.Builder<B>> B instrument(B builder) {
+    return builder
+        .onRefused(e -> (e.waited() ? limitRefusedAfterWait : limitRefusedAtOnce).increment())
+        .onLimitChanged(e -> (e.to() > e.from() ? limitUp : limitDown).increment());
+  }
+
+  /** Registers the limit's gauges: the current limit and the attempts in flight. Returns {@code limit}. */
+  public ConcurrencyLimit bind(ConcurrencyLimit limit) {
+    Objects.requireNonNull(limit, "limit");
+    Gauge.builder("tailguard.concurrency_limit.limit", limit, ConcurrencyLimit::limit)
+        .description("The concurrency limit now").tags(tags).register(registry);
+    Gauge.builder("tailguard.concurrency_limit.in_flight", limit, ConcurrencyLimit::inFlight)
+        .description("Attempts holding a permit now").tags(tags).register(registry);
+    return limit;
   }
 
   /** Registers the breaker's state gauges. Returns {@code breaker}. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tailguard.Backoff;
 import dev.tailguard.CircuitBreaker;
 import dev.tailguard.CircuitBreakerConfig;
+import dev.tailguard.ConcurrencyLimit;
 import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
@@ -100,5 +101,36 @@ class TailguardMetricsTest {
     assertThat(budget.admit(2)).isFalse();
     assertThat(registry.get("tailguard.budget.level").gauge().value()).isEqualTo(2);
     assertThat(count("tailguard.budget.denials")).isEqualTo(2);
+  }
+
+  @Test
+  void tracksTheConcurrencyLimitInFlightAndRefusals() {
+    ConcurrencyLimit limit = metrics.bind(metrics.instrument(ConcurrencyLimit.fixed(2).clock(clock).scheduler(clock)).build());
+    assertThat(registry.get("tailguard.concurrency_limit.limit").gauge().value()).isEqualTo(2);
+    long first = limit.tryAcquire();
+    long second = limit.tryAcquire();
+    assertThat(registry.get("tailguard.concurrency_limit.in_flight").gauge().value()).isEqualTo(2);
+    assertThat(limit.tryAcquire()).isEqualTo(ConcurrencyLimit.REFUSED);
+    assertThat(limit.tryAcquire()).isEqualTo(ConcurrencyLimit.REFUSED);
+    assertThat(count("tailguard.concurrency_limit.refusals", "waited", "false")).isEqualTo(2);
+    assertThat(count("tailguard.concurrency_limit.refusals", "waited", "true")).isZero();
+    limit.onSuccess(first);
+    limit.onIgnored(second);
+    assertThat(registry.get("tailguard.concurrency_limit.in_flight").gauge().value()).isZero();
+  }
+
+  @Test
+  void countsAdaptiveLimitChangesByDirection() {
+    ConcurrencyLimit limit = metrics.bind(metrics.instrument(ConcurrencyLimit.vegas().initialLimit(10)
+        .window(Duration.ofMillis(10), 1).clock(clock).scheduler(clock)).build());
+    // Each window with a dropped attempt multiplies the limit by 0.9: 10 -> 9.
+    for (int i = 0; i < 2; i++) {
+      long ticket = limit.tryAcquire();
+      clock.advance(Duration.ofMillis(20));
+      limit.onDropped(ticket);
+    }
+    assertThat(registry.get("tailguard.concurrency_limit.limit").gauge().value()).isEqualTo(9);
+    assertThat(count("tailguard.concurrency_limit.changes", "direction", "down")).isEqualTo(1);
+    assertThat(count("tailguard.concurrency_limit.changes", "direction", "up")).isZero();
   }
 }

@@ -5,6 +5,7 @@ import dev.tailguard.AttemptCallable;
 import dev.tailguard.AttemptContext;
 import dev.tailguard.BudgetExhaustedException;
 import dev.tailguard.CircuitOpenException;
+import dev.tailguard.ConcurrencyLimitExceededException;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.OutcomeHandler;
 import dev.tailguard.RetriesExhaustedException;
@@ -40,8 +41,9 @@ import java.util.function.Function;
  * (first, retry or hedge: a hedge starts while an earlier attempt still runs), {@code
  * tailguard.attempt.delay_ms} (since the previous attempt ended, for a retry; since it started,
  * for a hedge), {@code tailguard.attempt.won} and {@code tailguard.attempt.cancelled}. A breaker
- * rejection ({@code tailguard.circuit_open}) and a budget denial ({@code tailguard.budget_exhausted})
- * are events on the call span (and a rejection from a breaker inside the attempt, on the attempt's). Attempts start with their span
+ * rejection ({@code tailguard.circuit_open}), a concurrency limit's refusal ({@code
+ * tailguard.concurrency_limited}, with the limit's {@code name}, {@code limit} and {@code
+ * in_flight}) and a budget denial ({@code tailguard.budget_exhausted}) are events on the call span (and a rejection from a breaker inside the attempt, on the attempt's). Attempts start with their span
  * current, so client instrumentation nests below it. Thread-safe.
  */
 public final class TailguardTracing {
@@ -126,6 +128,11 @@ public final class TailguardTracing {
       call.finish(e);
       throw e;
     }
+  }
+
+  private static Attributes limited(ConcurrencyLimitExceededException refusal) {
+    return Attributes.of(AttributeKey.stringKey("name"), refusal.name(), AttributeKey.longKey("limit"), (long) refusal.limit(),
+        AttributeKey.longKey("in_flight"), (long) refusal.inFlight());
   }
 
   private static Throwable unwrap(Throwable error) {
@@ -215,6 +222,9 @@ public final class TailguardTracing {
         if (error instanceof CircuitOpenException) {
           attempt.span.addEvent("tailguard.circuit_open", Attributes.of(AttributeKey.stringKey("state"), ((CircuitOpenException) error).state().name()));
         }
+        if (error instanceof ConcurrencyLimitExceededException) {
+          attempt.span.addEvent("tailguard.concurrency_limited", limited((ConcurrencyLimitExceededException) error));
+        }
         if (error != null) {
           attempt.span.recordException(error);
           attempt.span.setStatus(StatusCode.ERROR);
@@ -227,6 +237,9 @@ public final class TailguardTracing {
       // In a Pipeline the breaker guards the traced attempt from outside: its refusal ends the call.
       if (error instanceof CircuitOpenException) {
         span.addEvent("tailguard.circuit_open", Attributes.of(AttributeKey.stringKey("state"), ((CircuitOpenException) error).state().name()));
+      }
+      if (error instanceof ConcurrencyLimitExceededException) {
+        span.addEvent("tailguard.concurrency_limited", limited((ConcurrencyLimitExceededException) error));
       }
       BudgetExhaustedException denial = denial(error);
       if (denial != null) {

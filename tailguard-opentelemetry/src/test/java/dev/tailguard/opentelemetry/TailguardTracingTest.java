@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tailguard.Backoff;
 import dev.tailguard.CircuitBreaker;
 import dev.tailguard.CircuitBreakerConfig;
+import dev.tailguard.ConcurrencyLimit;
 import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
@@ -116,6 +117,25 @@ class TailguardTracingTest {
     // In a Pipeline the breaker guards the traced attempt from outside: no attempt ran.
     assertThat(attempts()).isEmpty();
     assertThat(call().getEvents()).extracting(e -> e.getName()).contains("tailguard.circuit_open");
+  }
+
+  @Test
+  void aConcurrencyLimitRefusalIsAnEventOnTheCallSpan() {
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).name("backend-limit").clock(clock).scheduler(clock).build();
+    long held = limit.tryAcquire();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit).build();
+    CompletableFuture<String> result = tracing.traceAsync(a -> pipeline.executeAsync(a, OutcomeHandler.defaults()),
+        context -> CompletableFuture.completedFuture("unreached"), OutcomeHandler.defaults());
+    assertThat(result).isCompletedExceptionally();
+    // Like the breaker, the limit guards the traced attempt from outside: no attempt ran.
+    assertThat(attempts()).isEmpty();
+    assertThat(call().getEvents()).filteredOn(e -> e.getName().equals("tailguard.concurrency_limited")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("name"))).isEqualTo("backend-limit");
+          assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("limit"))).isEqualTo(1);
+          assertThat(e.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("in_flight"))).isEqualTo(1);
+        });
+    limit.onIgnored(held);
   }
 
   @Test

@@ -1,0 +1,157 @@
+package dev.tailguard.internal;
+
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.AttemptCallable;
+import dev.tailguard.AttemptTimeoutException;
+import dev.tailguard.Classifier;
+import dev.tailguard.ConcurrencyLimit;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.TailguardRejection;
+import dev.tailguard.Verdict;
+import dev.tailguard.event.ResultDiscardedEvent;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A pipeline's concurrency-limit layer, applied to each attempt between the retry or hedge and
+ * the circuit breaker: the attempt takes a permit (or waits the limit's {@code maxWait} for one)
+ * before the breaker sees it, and gives it back exactly once, however it ends.
+ *
+ * <p>How an attempt's end reads to the limit: a success or a non-retryable answer is a latency
+ * sample; a timeout or a retryable failure is a drop; a cancellation, a rejection from further in
+ * (an open circuit) or an interrupt says nothing about the backend and only returns the permit.
+ */
+public final class LimitedAttempts {
+  private LimitedAttempts() {}
+
+  /** Ends the permit {@code ticket} as the attempt's outcome says. */
+  public static <T> void report(ConcurrencyLimit limit, long ticket, Classifier<? super T> classifier, T result, Throwable error) {
+    // Nothing about the backend: the attempt was cancelled, refused further in, or interrupted.
+    if (error instanceof CancellationException || error instanceof TailguardRejection
+        || error instanceof InterruptedException || error instanceof Error) {
+      limit.onIgnored(ticket);
+      return;
+    }
+    if (error instanceof AttemptTimeoutException) {
+      limit.onDropped(ticket);
+      return;
+    }
+    Verdict verdict;
+    try {
+      verdict = classifier.classify(result, error);
+    } catch (RuntimeException e) {
+      verdict = Verdict.RETRYABLE;
+    }
+    if (verdict == Verdict.RETRYABLE) {
+      limit.onDropped(ticket);
+    } else {
+      limit.onSuccess(ticket);
+    }
+  }
+
+  /** One synchronous attempt under {@code limit}; a refusal throws its {@code ConcurrencyLimitExceededException}. */
+  public static <T> AttemptCallable<T> sync(AttemptCallable<T> call, ConcurrencyLimit limit, OutcomeHandler<? super T> handler) {
+    return context -> {
+      long ticket = acquireBlocking(limit);
+      T result = null;
+      Throwable error = null;
+      try {
+        result = call.call(context);
+      } catch (Throwable t) {
+        error = t;
+      }
+      report(limit, ticket, handler.classifier(), result, error);
+      if (error == null) {
+        return result;
+      }
+      if (error instanceof Exception) {
+        throw (Exception) error;
+      }
+      throw (Error) error;
+    };
+  }
+
+  private static long acquireBlocking(ConcurrencyLimit limit) throws Exception {
+    if (limit.maxWait().isZero()) {
+      long ticket = limit.tryAcquire();
+      if (ticket == ConcurrencyLimit.REFUSED) {
+        throw limit.refusal();
+      }
+      return ticket;
+    }
+    CompletableFuture<Long> waiting = limit.acquire();
+    try {
+      return waiting.get();
+    } catch (InterruptedException interrupted) {
+      // Handed a permit just as we were interrupted: give it back unused.
+      if (!waiting.cancel(false) && !waiting.isCompletedExceptionally()) {
+        limit.onIgnored(waiting.join());
+      }
+      throw interrupted;
+    } catch (ExecutionException refused) {
+      Throwable cause = refused.getCause();
+      if (cause instanceof Exception) {
+        throw (Exception) cause;
+      }
+      throw refused;
+    }
+  }
+
+  /**
+   * One asynchronous attempt under {@code limit}. Without a wait the returned future is the inner
+   * attempt's own, so cancelling it reaches the attempt unchanged; with a wait, ending the returned
+   * future while the attempt waits gives up the wait, and after it started cancels the attempt.
+   */
+  public static <T> AsyncAttempt<T> async(AsyncAttempt<T> call, ConcurrencyLimit limit, OutcomeHandler<? super T> handler) {
+    return context -> {
+      if (limit.maxWait().isZero()) {
+        long ticket = limit.tryAcquire();
+        if (ticket == ConcurrencyLimit.REFUSED) {
+          return CompletableFuture.failedFuture(limit.refusal());
+        }
+        return start(call, context, limit, ticket, handler);
+      }
+      CompletableFuture<Long> waiting = limit.acquire();
+      CompletableFuture<T> outer = new CompletableFuture<>();
+      waiting.whenComplete((ticket, refused) -> {
+        if (refused != null) {
+          outer.completeExceptionally(Futures.unwrap(refused));
+          return;
+        }
+        // The holder gave up while we waited: the permit was never used.
+        if (outer.isDone()) {
+          limit.onIgnored(ticket);
+          return;
+        }
+        CompletableFuture<T> attempt = start(call, context, limit, ticket, handler);
+        attempt.whenComplete((result, error) -> {
+          boolean delivered = error == null ? outer.complete(result) : outer.completeExceptionally(Futures.unwrap(error));
+          // The holder ended the call as this answer came: nobody will see it.
+          if (!delivered && error == null) {
+            Outcomes.discard(handler, List.of(), context.attempt(), result, ResultDiscardedEvent.Reason.LATE);
+          }
+        });
+        outer.whenComplete((result, error) -> attempt.cancel(true));
+      });
+      outer.whenComplete((result, error) -> waiting.cancel(false));
+      return outer;
+    };
+  }
+
+  private static <T> CompletableFuture<T> start(AsyncAttempt<T> call, dev.tailguard.AttemptContext context,
+      ConcurrencyLimit limit, long ticket, OutcomeHandler<? super T> handler) {
+    CompletionStage<T> stage;
+    try {
+      stage = call.start(context);
+    } catch (Throwable t) {
+      limit.onIgnored(ticket);
+      return CompletableFuture.failedFuture(t);
+    }
+    CompletableFuture<T> future = stage.toCompletableFuture();
+    future.whenComplete((result, error) -> report(limit, ticket, handler.classifier(), result, Futures.unwrap(error)));
+    return future;
+  }
+}
