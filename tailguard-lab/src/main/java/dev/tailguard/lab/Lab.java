@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
       "Reproduces published results on retries, backoff and hedging and compares strategies.",
       "With no scenario, runs every scenario with its defaults and writes <out>/<scenario>.json."
     },
-    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, IdempotencyCommand.class, AdviseCommand.class})
+    subcommands = {BackoffCommand.class, HedgeCommand.class, HttpHedgeCommand.class, StormCommand.class, OverloadCommand.class, IdempotencyCommand.class, AdviseCommand.class, dev.tailguard.lab.whatif.WhatifCommand.class})
 public final class Lab implements Callable<Integer> {
 
   @Option(names = "--out", description = "Directory for the JSON results (default: ${DEFAULT-VALUE}).", defaultValue = "lab-out")
