@@ -64,7 +64,8 @@ final class Advice {
     for (double p : CDF_POINTS) {
       Row row = Row.of("quantity", "p" + trim(p * 100)).with("none", Percentiles.round2(survival.quantile(p)));
       if (sample.interpolated()) {
-        row.with("noneErrorMs", Percentiles.round2(sample.errorAtQuantile(p)));
+        double error = sample.errorAtQuantile(p);
+        row.with("noneErrorMs", Double.isInfinite(error) ? "unbounded" : (Object) Percentiles.round2(error));
       }
       result.row(row.with("fixed", Percentiles.round2(survival.hedgedQuantile(p, fixedDelay, 1)))
           .with("optimal", Percentiles.round2(survival.hedgedQuantile(p, optimalDelay, optimalProbability))).build());
@@ -108,7 +109,8 @@ final class Advice {
       Row row = Row.of("delayMs", Percentiles.round2(delay.getKey())).with("covers", coverage(covers)).with("quantile", delay.getValue());
       if (sample.interpolated()) {
         double error = sample.errorAtQuantile(covers);
-        row.with("errorMs", Double.isInfinite(error) ? "unbounded (+Inf bucket)" : "±" + trim2(error));
+        row.with("errorMs", sample.onBucketEdge(delay.getKey()) ? "exact (bucket edge)"
+            : Double.isInfinite(error) ? "unbounded (+Inf bucket)" : "±" + trim2(error));
       }
       rows.add(row.build());
     }

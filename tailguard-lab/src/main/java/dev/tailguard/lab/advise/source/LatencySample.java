@@ -107,6 +107,19 @@ public final class LatencySample {
     return Double.POSITIVE_INFINITY;
   }
 
+  /** Whether {@code valueMs} is one of the bucket edges, where the coverage is counted, not interpolated. */
+  public boolean onBucketEdge(double valueMs) {
+    if (bucketEdgesMs == null) {
+      return false;
+    }
+    for (double edge : bucketEdgesMs) {
+      if (Double.isFinite(edge) && Math.abs(valueMs - edge) <= 1e-9 * Math.max(1, edge)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Prints the skipped lines, clamped values and notes. */
   public void printWarnings(PrintStream out) {
     if (badCount > 0) {
