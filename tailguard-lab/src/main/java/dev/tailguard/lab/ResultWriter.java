@@ -25,10 +25,16 @@ public final class ResultWriter {
     TextTable.print(out, "== " + result.scenario() + ": Tailguard", result.rows());
     TextTable.print(out, "== " + result.scenario() + ": published anchors", result.anchors());
     for (Map<String, Object> check : result.checks()) {
-      out.printf("[%s] %s: %s%n", Boolean.TRUE.equals(check.get("pass")) ? "PASS" : "FAIL", check.get("name"), check.get("detail"));
+      out.printf("[%s] %s: %s%n", ScenarioResult.verdictOf(check), check.get("name"), check.get("detail"));
+      if (check.get("reason") != null) {
+        out.println("    why: " + check.get("reason"));
+      }
     }
     if (!result.checks().isEmpty()) {
       out.println();
+    }
+    if (!result.machine().isEmpty()) {
+      out.println("machine: " + result.machine());
     }
     for (String note : result.notes()) {
       out.println("note: " + note);

@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * What one scenario produced. Its JSON shape is kept stable because acceptance checks read it:
  * {@code {"scenario", "params", "rows": [{"strategy", ...}], "anchors": [{"source", "strategy",
- * ...}], "checks": [{"name", "pass", "detail"}], "notes": [...]}}.
+ * ...}], "checks": [{"name", "verdict", "pass", "detail", ...}], "notes": [...], "machine": {...}}}.
+ * A check's {@code pass} is true only for {@link Verdict#PASS}; a wall-clock check adds its
+ * {@code noise} (rounds, spread, confidence interval) and, when inconclusive, its {@code reason}.
  */
 public final class ScenarioResult {
   private final String scenario;
@@ -17,6 +19,8 @@ public final class ScenarioResult {
   private final List<Map<String, Object>> anchors = new ArrayList<>();
   private final List<Map<String, Object>> checks = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final Map<String, Object> machine = new LinkedHashMap<>();
+  private final Map<String, Object> headline = new LinkedHashMap<>();
   /** Latency curves for the report's plots, by group (a model) and series (a strategy); not in the JSON. */
   private final Map<String, Map<String, LatencyCurve>> curves = new LinkedHashMap<>();
 
@@ -38,13 +42,44 @@ public final class ScenarioResult {
     anchors.add(anchor);
   }
 
-  /** Records whether one of the scenario's published bars holds. */
+  /** Records whether one of the scenario's exact (virtual-time or counted) bars holds: PASS or FAIL. */
   public void check(String name, boolean pass, String detail) {
+    Map<String, Object> check = newCheck(name, pass ? Verdict.PASS : Verdict.FAIL, detail);
+    check.put("kind", "exact");
+    checks.add(check);
+  }
+
+  /**
+   * Records a wall-clock check: its verdict, what it measured, its noise (any JSON-able map:
+   * rounds, per-round values, confidence interval) and, unless it passed or failed cleanly, the
+   * reason it could not tell.
+   */
+  public void check(String name, Verdict verdict, String detail, Map<String, Object> noise, String reason) {
+    Map<String, Object> check = newCheck(name, verdict, detail);
+    check.put("kind", "wall-clock");
+    check.put("noise", noise);
+    if (reason != null) {
+      check.put("reason", reason);
+    }
+    checks.add(check);
+  }
+
+  private static Map<String, Object> newCheck(String name, Verdict verdict, String detail) {
     Map<String, Object> check = new LinkedHashMap<>();
     check.put("name", name);
-    check.put("pass", pass);
+    check.put("verdict", verdict.name());
+    check.put("pass", verdict == Verdict.PASS);
     check.put("detail", detail);
-    checks.add(check);
+    return check;
+  }
+
+  /** A check's verdict; checks written before verdicts existed read from {@code pass}. */
+  public static Verdict verdictOf(Map<String, Object> check) {
+    Object verdict = check.get("verdict");
+    if (verdict != null) {
+      return Verdict.valueOf(verdict.toString());
+    }
+    return Boolean.TRUE.equals(check.get("pass")) ? Verdict.PASS : Verdict.FAIL;
   }
 
   public void note(String note) {
@@ -59,6 +94,10 @@ public final class ScenarioResult {
   /** The latency curves by group, then series. */
   public synchronized Map<String, Map<String, LatencyCurve>> curves() {
     return curves;
+  }
+
+  public Map<String, Object> params() {
+    return params;
   }
 
   public String scenario() {
@@ -81,8 +120,44 @@ public final class ScenarioResult {
     return notes;
   }
 
+  /** True when every check is PASS. */
   public boolean allChecksPass() {
-    return checks.stream().allMatch(check -> Boolean.TRUE.equals(check.get("pass")));
+    return verdict() == Verdict.PASS;
+  }
+
+  /** The scenario's verdict: FAIL if any check failed, else INCONCLUSIVE if any was, else PASS. */
+  public Verdict verdict() {
+    Verdict worst = Verdict.PASS;
+    for (Map<String, Object> check : checks) {
+      worst = worst.worse(verdictOf(check));
+    }
+    return worst;
+  }
+
+  /**
+   * The scenario's headline number for the report's summary table: what it is, our value, and the
+   * published anchor it stands beside (a value with its source, or a bar).
+   */
+  public ScenarioResult headline(String what, String value, String anchor) {
+    headline.put("what", what);
+    headline.put("value", value);
+    headline.put("anchor", anchor);
+    return this;
+  }
+
+  /** The headline (what, value, anchor), empty when the scenario set none. */
+  public Map<String, Object> headline() {
+    return headline;
+  }
+
+  /** Records what the run ran on (see {@link MachineFacts}); written as {@code machine}. */
+  public ScenarioResult machine(Map<String, Object> facts) {
+    machine.putAll(facts);
+    return this;
+  }
+
+  public Map<String, Object> machine() {
+    return machine;
   }
 
   /** The JSON document. */
@@ -94,6 +169,8 @@ public final class ScenarioResult {
     json.put("anchors", anchors);
     json.put("checks", checks);
     json.put("notes", notes);
+    json.put("machine", machine);
+    json.put("headline", headline);
     return json;
   }
 }

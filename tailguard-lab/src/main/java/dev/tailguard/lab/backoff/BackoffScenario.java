@@ -159,6 +159,8 @@ public final class BackoffScenario {
         String.format("%.0f ms vs next slowest %.0f ms (%.1fx)", exponential, slowestOther, exponential / slowestOther));
     double[] full = means.get("full").get(100);
     double[] plain = means.get("exponential").get(100);
+    result.headline("full jitter: write calls at 100 clients", String.format("%.0f", full[0]),
+        String.format("%.0f (Brooker 2015)", ANCHORS_AT_100.get("full")[0]));
     result.note(String.format(
         "Jitter cuts the work: at 100 clients full jitter makes %.0f%% of the write calls of plain exponential backoff and finishes %.1fx sooner.",
         100 * full[0] / plain[0], plain[1] / full[1]));

@@ -223,6 +223,8 @@ public final class OverloadScenario {
     }
     result.check(String.format("retry-3+breaker recovers within 2 x its open duration + 1 s (%.0f s)", bound), recovered, recoveries.toString().trim());
     Map<String, Object> sre2 = find(result, "sre-k2", 2);
+    result.headline("sre-k2 at L = 2: rejected share (goodput)",
+        String.format("%.2f (%.2f)", num(sre2, "rejectedShare"), num(sre2, "goodput")), "about 0.5: one rejection per request served (Google SRE book)");
     result.note(String.format(
         "Plain retries turn a 2x spike into %.1fx the offered load at the backend, which then spends its capacity rejecting: goodput %.2f of capacity.",
         num(storm, "backendLoad"), num(storm, "goodput")));

@@ -169,6 +169,8 @@ public final class StormScenario {
     double ratioSuccess = num(find(result, "ratio-budget", 0.1), "successRate");
     result.check("ratio-budget keeps successRate >= 0.99 at f = 0.1", ratioSuccess >= 0.99, String.format("%.5f", ratioSuccess));
     double retry3 = num(find(result, "retry-3", 1.0), "amplification");
+    result.headline("retry-3 amplification at f = 1 (f = 0.1)",
+        String.format("%.2fx (%.2fx)", retry3, num(find(result, "retry-3", 0.1), "amplification")), "4.00x (1.11x), Brooker 2022");
     result.note(String.format("Plain retries multiply load exactly when the server can least afford it: retry-3 sends %.2fx the requests at f = 1.", retry3));
     double bucketSuccess = num(find(result, "token-bucket", 0.1), "successRate");
     double bucketAmplification = num(find(result, "token-bucket", 0.1), "amplification");
