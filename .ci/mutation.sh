@@ -15,7 +15,9 @@
 # Jazzer tests are left out (minutes per mutant; the example tests cover the same code).
 #
 # Environment: PIT_THREADS (default 1: the machine is shared), MUTATION_MAVEN_FLAGS (e.g. -o to
-# stay offline once the plugins are downloaded). The store modules need the servers .ci/run starts
+# stay offline once the plugins are downloaded), PIT_TARGET_CLASSES (a comma-separated list of
+# class globs to mutate instead of the whole module, e.g. 'dev.tailguard.http.OneShotRemainder*',
+# for quick re-measurement of the classes a change touched: every test of the module still runs). The store modules need the servers .ci/run starts
 # (PostgreSQL, MariaDB, Redis, Redis Cluster); a missing one fails the run instead of lowering the score.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,7 @@ run_pit() {
     run_in="tailguard-$module"
     target="dev.tailguard.${module//-/.}.*"
   fi
+  target="${PIT_TARGET_CLASSES:-$target}"
   # Everything upstream is built in the same reactor (never from ~/.m2); PIT skips a module with no
   # class matching the target, so only the module asked for is mutated.
   mkdir -p "$run_in/target"
