@@ -262,4 +262,16 @@ class ResilientHttpClientDelegateTest {
           .hasMessageContaining("attemptCountHeader must be an HTTP token");
     }
   }
+
+  @Test
+  void everyEntryPointHandsBackTheDelegatesAnswer() throws Exception {
+    delegate.respond(201).respond(202).respond(203);
+    ResilientHttpClient client = builder().build();
+
+    assertThat(client.postForm(URI_, java.util.Map.of("q", "1")).statusCode()).isEqualTo(201);
+    assertThat(client.sendIdempotentAsync(post, BodyHandlers.ofString()).get().statusCode()).isEqualTo(202);
+    HttpResponse.PushPromiseHandler<String> ignorePushes = (initiating, pushed, acceptor) -> {};
+    assertThat(client.sendAsync(get, BodyHandlers.ofString(), ignorePushes).get().statusCode()).isEqualTo(203);
+    assertThat(delegate.sent).extracting(HttpRequest::method).containsExactly("POST", "POST", "GET");
+  }
 }
