@@ -53,10 +53,11 @@ final class OneShotRemainder implements BodyPublisher {
     subscriber.onSubscribe(new Flow.Subscription() {
       @Override
       public void request(long n) {
-        // Reactive Streams §3.9: a non-positive request is an error, not a no-op.
+        // Reactive Streams §3.9: a non-positive request is an error, not a no-op: the subscriber
+        // is told (which cancelling first would have suppressed) and the rest is not read.
         if (n <= 0) {
-          cancel();
-          upstreamError(new IllegalArgumentException("request(" + n + ")"));
+          upstream.cancel();
+          upstreamError(new IllegalArgumentException("request(" + n + ") of a request body: must be > 0"));
           return;
         }
         demand.getAndAccumulate(n, (current, added) -> current + added < 0 ? Long.MAX_VALUE : current + added);
@@ -73,7 +74,7 @@ final class OneShotRemainder implements BodyPublisher {
 
   void upstreamNext(ByteBuffer item) {
     Flow.Subscriber<? super ByteBuffer> subscriber = downstream;
-    if (subscriber != null && !cancelled) {
+    if (subscriber != null && !cancelled && !terminated.get()) {
       subscriber.onNext(item);
     }
   }
@@ -95,7 +96,7 @@ final class OneShotRemainder implements BodyPublisher {
     }
     do {
       Flow.Subscriber<? super ByteBuffer> subscriber = downstream;
-      if (subscriber == null || cancelled) {
+      if (subscriber == null || cancelled || terminated.get()) {
         continue;
       }
       if (!prefixSent && demand.get() > 0) {
@@ -108,13 +109,16 @@ final class OneShotRemainder implements BodyPublisher {
         if (wanted > 0 && !upstreamDone) {
           upstream.request(wanted);
         }
-        if (upstreamDone && terminated.compareAndSet(false, true)) {
-          Throwable failure = upstreamFailure;
-          if (failure != null) {
-            subscriber.onError(failure);
-          } else {
-            subscriber.onComplete();
-          }
+      }
+      // Completion follows the prefix; a failure needs no demand and is signalled at once.
+      // upstreamDone first: upstreamError writes the failure before it.
+      boolean ended = upstreamDone;
+      Throwable failure = upstreamFailure;
+      if (ended && (prefixSent || failure != null) && terminated.compareAndSet(false, true)) {
+        if (failure != null) {
+          subscriber.onError(failure);
+        } else {
+          subscriber.onComplete();
         }
       }
     } while (work.decrementAndGet() != 0);
