@@ -53,10 +53,16 @@ public final class Retry {
   private final RandomGenerator random;
   /** Whether calls must read the clock before their first attempt; fixed by the immutable policy. */
   private final boolean timedFromStart;
+  /**
+   * Whether a first attempt that returns ends the call with nothing to decide or record: no clock
+   * before it, and an admission that admits every call and counts nothing.
+   */
+  private final boolean bareFirstAttempt;
 
   private Retry(RetryPolicy policy, Clock clock, Scheduler scheduler, RandomGenerator random) {
     this.policy = Checks.notNull(policy, "policy");
     this.timedFromStart = RetryRun.needsClockBeforeFirstAttempt(policy);
+    this.bareFirstAttempt = !timedFromStart && policy.admission() == RetryAdmission.always();
     this.clock = Checks.notNull(clock, "clock");
     this.scheduler = Checks.notNull(scheduler, "scheduler");
     this.random = Checks.notNull(random, "random");
@@ -107,6 +113,18 @@ public final class Retry {
    * @throws Exception the first non-retryable exception, unchanged
    */
   public <T> T execute(Callable<T> call) throws Exception {
+    // The common case: the default classifier calls any returned value a success, so a bare
+    // first attempt that returns is the answer, with nothing to classify, count or record.
+    if (bareFirstAttempt && call != null) {
+      T result;
+      try {
+        result = call.call();
+      } catch (Throwable firstFailure) {
+        return SyncRetryLoop.afterUntimedFirstAttempt(policy, clock, scheduler, random, call, null,
+            OutcomeHandler.defaults(), null, null, null, firstFailure);
+      }
+      return result;
+    }
     return execute(call, OutcomeHandler.defaults());
   }
 

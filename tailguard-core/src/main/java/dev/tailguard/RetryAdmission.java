@@ -60,8 +60,23 @@ public interface RetryAdmission {
     return BudgetState.of(toString(), Double.NaN, Double.NaN, 0);
   }
 
-  /** Admits every retry. */
+  /** Admits every retry; always the same instance, so engines can skip asking it. */
   static RetryAdmission always() {
-    return attempt -> true;
+    return Always.INSTANCE;
+  }
+
+  /** The admission that says yes and counts nothing. */
+  enum Always implements RetryAdmission {
+    INSTANCE;
+
+    @Override
+    public boolean admit(int attempt) {
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      return "always";
+    }
   }
 }

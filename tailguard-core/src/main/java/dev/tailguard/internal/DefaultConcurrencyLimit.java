@@ -184,23 +184,31 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
     return (int) packed;
   }
 
+  /** The ticket of an adaptive limit's attempt that is not timed (see {@link AdaptiveLimit#sample()}). */
+  static final long UNTIMED_TICKET = REFUSED + 1;
+
   private long ticket() {
-    // A fixed limit measures nothing: no clock read on its path.
-    if (adaptive == null) {
-      return 0;
+    // A fixed limit measures nothing, and an adaptive one times only a sample: no clock read on their path.
+    if (adaptive == null || !adaptive.sample()) {
+      return adaptive == null ? 0 : UNTIMED_TICKET;
     }
     long now = clock.nanoTime();
-    return now == REFUSED ? now + 1 : now;
+    // A clock reading that collides with a sentinel moves one tick: a nanosecond costs the estimate nothing.
+    return now <= UNTIMED_TICKET ? UNTIMED_TICKET + 1 : now;
   }
 
   private void end(long ticket, boolean dropped) {
     int held = giveBack();
     if (adaptive != null) {
-      long now = clock.nanoTime();
-      int before = limit();
-      int next = adaptive.record(now, now - ticket, dropped, held, before);
-      if (next >= 0 && next != before) {
-        applyLimit(before, next);
+      boolean timed = ticket != UNTIMED_TICKET;
+      // An untimed success teaches nothing the timed sample does not: no clock read, no atomics.
+      if (timed || dropped) {
+        long now = clock.nanoTime();
+        int before = limit();
+        int next = adaptive.record(now, timed ? now - ticket : AdaptiveLimit.UNTIMED, dropped, held, before);
+        if (next >= 0 && next != before) {
+          applyLimit(before, next);
+        }
       }
     }
     if (waiting.get() > 0) {

@@ -67,6 +67,27 @@ public final class SyncRetryLoop {
         error = t;
       }
     }
+    return afterUntimedFirstAttempt(policy, clock, scheduler, random, plain, withContext, handler, breaker, permit, result, error);
+  }
+
+  /**
+   * Continues a call whose first attempt ran without a clock (no deadline, timeout or call
+   * listener) and was admitted: {@link dev.tailguard.Retry#execute(Callable)}'s fast path comes here
+   * with the exception its first attempt threw, the general path with any outcome.
+   */
+  public static <T> T afterUntimedFirstAttempt(
+      RetryPolicy policy,
+      Clock clock,
+      Scheduler scheduler,
+      RandomGenerator random,
+      Callable<T> plain,
+      AttemptCallable<T> withContext,
+      OutcomeHandler<? super T> handler,
+      CircuitBreaker breaker,
+      CircuitBreaker.Permit permit,
+      T result,
+      Throwable error)
+      throws Exception {
     Verdict verdict;
     Throwable classifierFailure = null;
     try {
