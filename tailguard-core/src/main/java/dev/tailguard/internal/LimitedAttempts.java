@@ -101,9 +101,9 @@ public final class LimitedAttempts {
   }
 
   /**
-   * One asynchronous attempt under {@code limit}. Without a wait the returned future is the inner
-   * attempt's own, so cancelling it reaches the attempt unchanged; with a wait, ending the returned
-   * future while the attempt waits gives up the wait, and after it started cancels the attempt.
+   * One asynchronous attempt under {@code limit}. The returned future completes with the attempt's
+   * outcome just after the permit went back; ending it (a cancel, a timeout) while the attempt
+   * waits for a permit gives up the wait, and after it started cancels the attempt's own future.
    */
   public static <T> AsyncAttempt<T> async(AsyncAttempt<T> call, ConcurrencyLimit limit, OutcomeHandler<? super T> handler) {
     return context -> {
@@ -151,7 +151,24 @@ public final class LimitedAttempts {
       return CompletableFuture.failedFuture(t);
     }
     CompletableFuture<T> future = stage.toCompletableFuture();
-    future.whenComplete((result, error) -> report(limit, ticket, handler.classifier(), result, Futures.unwrap(error)));
-    return future;
+    CompletableFuture<T> settled = new CompletableFuture<>();
+    future.whenComplete((result, error) -> {
+      Throwable cause = Futures.unwrap(error);
+      // The permit goes back before anyone hears the outcome: a hedge launched on this failure, or
+      // the caller's next call started from this answer, must find it free.
+      report(limit, ticket, handler.classifier(), result, cause);
+      boolean delivered = cause == null ? settled.complete(result) : settled.completeExceptionally(cause);
+      // The holder ended the attempt (a cancelled loser) as this answer came: nobody will see it.
+      if (!delivered && cause == null) {
+        Outcomes.discard(handler, List.of(), context.attempt(), result, ResultDiscardedEvent.Reason.LATE);
+      }
+    });
+    // Ending the attempt's future (a hedge loser's cancel, a timeout) reaches the attempt itself.
+    settled.whenComplete((result, error) -> {
+      if (!future.isDone()) {
+        future.cancel(true);
+      }
+    });
+    return settled;
   }
 }
