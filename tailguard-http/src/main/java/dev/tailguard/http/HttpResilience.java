@@ -325,6 +325,13 @@ public final class HttpResilience {
     private Scheduler scheduler = Scheduler.system();
     private Consumer<Endpoint> onNewEndpoint = endpoint -> {};
 
+    /** A hedge setting on a pipeline that never hedges would be ignored: say so instead. */
+    private void requireHedging(String setting) {
+      if (kind == Kind.STANDARD) {
+        throw new IllegalStateException(setting + " applies only to HttpResilience.standardHedging(); this builder is standard(), which retries and never hedges");
+      }
+    }
+
     private Builder(Kind kind) {
       this.kind = kind;
       this.maxAttempts = kind == Kind.STANDARD ? DEFAULT_MAX_ATTEMPTS : DEFAULT_MAX_HEDGED_ATTEMPTS;
@@ -376,8 +383,10 @@ public final class HttpResilience {
      * adaptive delay aims at it, and the default budget allows it. Default 0.05.
      *
      * @throws IllegalArgumentException if not in (0, 1)
+     * @throws IllegalStateException on a {@code standard()} builder, which does not hedge
      */
     public Builder hedgeBudget(double share) {
+      requireHedging("hedgeBudget");
       if (!(share > 0 && share < 1)) {
         throw new IllegalArgumentException("hedgeBudget must be in (0, 1): " + share);
       }
@@ -391,8 +400,10 @@ public final class HttpResilience {
      * Default: none (adaptive, see {@link #hedgeBudget}).
      *
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException on a {@code standard()} builder, which does not hedge
      */
     public Builder hedgeDelay(Duration delay) {
+      requireHedging("hedgeDelay");
       Objects.requireNonNull(delay, "hedgeDelay");
       if (delay.isNegative()) {
         throw new IllegalArgumentException("hedgeDelay must be >= 0: " + delay);

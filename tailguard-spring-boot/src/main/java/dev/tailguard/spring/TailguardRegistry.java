@@ -194,8 +194,22 @@ public final class TailguardRegistry {
     set(p + "initial-backoff", pick(s, name, TailguardProperties.HttpSpec::getInitialBackoff),
         v -> b.backoff(Backoff.exponential(v, Duration.ofSeconds(10).compareTo(v) > 0 ? Duration.ofSeconds(10) : v)
             .withJitter(Jitter.full())));
-    set(p + "hedge-budget", pick(s, name, TailguardProperties.HttpSpec::getHedgeBudget), b::hedgeBudget);
-    set(p + "hedge-delay", pick(s, name, TailguardProperties.HttpSpec::getHedgeDelay), b::hedgeDelay);
+    if ("standard-hedging".equals(pipeline)) {
+      set(p + "hedge-budget", pick(s, name, TailguardProperties.HttpSpec::getHedgeBudget), b::hedgeBudget);
+      set(p + "hedge-delay", pick(s, name, TailguardProperties.HttpSpec::getHedgeDelay), b::hedgeDelay);
+    } else {
+      // A client's own hedge setting on a pipeline that never hedges would be silently ignored:
+      // refuse to start. Those under tailguard.http.default apply to the hedging clients only.
+      TailguardProperties.HttpSpec own = DEFAULT.equals(name) ? null : s.get(name);
+      if (own != null && own.getHedgeBudget() != null) {
+        throw new InvalidConfigurationPropertyValueException(p + "hedge-budget", own.getHedgeBudget(),
+            "applies only to pipeline standard-hedging");
+      }
+      if (own != null && own.getHedgeDelay() != null) {
+        throw new InvalidConfigurationPropertyValueException(p + "hedge-delay", own.getHedgeDelay(),
+            "applies only to pipeline standard-hedging");
+      }
+    }
     set(p + "server-honours-idempotency-key", pick(s, name, TailguardProperties.HttpSpec::getServerHonoursIdempotencyKey),
         b::serverHonoursIdempotencyKey);
     set(p + "max-endpoints", pick(s, name, TailguardProperties.HttpSpec::getMaxEndpoints), b::maxEndpoints);

@@ -2,6 +2,7 @@ package dev.tailguard.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -29,6 +30,8 @@ class InvalidPropertiesFailStartUpTest {
       "tailguard.http.orders.max-attempts|0|0",
       "tailguard.http.orders.total-deadline|0s|PT0S",
       "tailguard.http.orders.hedge-delay|-1ms|PT-0.001S",
+      "tailguard.http.orders.hedge-delay|50ms|PT0.05S",
+      "tailguard.http.orders.hedge-budget|0.1|0.1",
       "tailguard.http.orders.max-endpoints|0|0",
       "tailguard.http.orders.circuit-breaker|nowhere|nowhere",
       "tailguard.http.orders.budget|absent|absent",
@@ -37,6 +40,26 @@ class InvalidPropertiesFailStartUpTest {
     runner.withPropertyValues(property + "=" + value).run(context -> {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).hasStackTraceContaining(property).hasStackTraceContaining(shown);
+    });
+  }
+
+  @Test
+  void aHedgeSettingOnAStandardClientSaysItNeedsTheHedgingPipeline() {
+    runner.withPropertyValues("tailguard.http.orders.pipeline=standard", "tailguard.http.orders.hedge-delay=50ms").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure()).hasStackTraceContaining("tailguard.http.orders.hedge-delay")
+          .hasStackTraceContaining("applies only to pipeline standard-hedging");
+    });
+  }
+
+  @Test
+  void aDefaultHedgeDelayAppliesToHedgingClientsAndDoesNotStopStandardOnes() {
+    runner.withPropertyValues("tailguard.http.default.hedge-delay=50ms", "tailguard.http.orders.pipeline=standard",
+        "tailguard.http.search.pipeline=standard-hedging").run(context -> {
+      assertThat(context).hasNotFailed();
+      TailguardRegistry registry = context.getBean(TailguardRegistry.class);
+      assertThat(registry.http("search").endpoint(java.net.URI.create("http://127.0.0.1:1/")).hedgeDelay().currentDelay())
+          .contains(java.time.Duration.ofMillis(50));
     });
   }
 }
