@@ -43,7 +43,10 @@ public final class Lab implements Callable<Integer> {
     for (ScenarioCommand scenario : allScenarios()) {
       results.add(scenario.runInto(out, System.out));
     }
-    System.out.println("wrote " + Report.write(results, out) + " (plots and tables of every scenario)");
+    // A whatif run into the same directory keeps its section on the page the full run rewrites.
+    List<Report.Section> extras = dev.tailguard.lab.whatif.WhatifReport.fromOutDir(out).stream().toList();
+    System.out.println("wrote " + Report.write(results, extras, out) + " (plots and tables of every scenario"
+        + (extras.isEmpty() ? "" : ", and the whatif run found in " + out) + ")");
     System.out.println(summary(results));
     // The exit code stays 0 whatever the verdicts: the lab measures, and the summary line says what it found.
     return 0;

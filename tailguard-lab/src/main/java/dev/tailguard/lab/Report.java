@@ -86,9 +86,9 @@ public final class Report {
     wallClockVerdicts(html, results);
     machine(html, results);
     for (Section extra : extraSections) {
-      html.append("<section class=\"extra\" id=\"").append(extra.id()).append("\">\n<h2>").append(escape(extra.title())).append("</h2>\n")
-          .append(extra.html()).append("\n</section>\n");
+      html.append(sectionBlock(extra));
     }
+    html.append(SECTIONS_END);
     for (ScenarioResult result : results) {
       section(html, result);
     }
@@ -97,6 +97,46 @@ public final class Report {
     Files.createDirectories(outDir);
     Path index = outDir.resolve("index.html");
     Files.writeString(index, html.toString(), StandardCharsets.UTF_8);
+    return index;
+  }
+
+  /** Where {@link #putSection} adds a section's summary row and its body to a written report. */
+  private static final String ROWS_END = "<!-- extra-rows-end -->\n";
+  private static final String SECTIONS_END = "<!-- extra-sections-end -->\n";
+
+  /** A section's line in the summary table, between markers {@link #putSection} finds again. */
+  private static String summaryRow(Section extra) {
+    return "<!-- extra-row:" + extra.id() + " --><tr><td><a href=\"#" + extra.id() + "\">" + escape(extra.title())
+        + "</a></td><td>-</td><td></td><td></td><td></td><td></td></tr><!-- /extra-row:" + extra.id() + " -->\n";
+  }
+
+  /** A section's body, between markers {@link #putSection} finds again. */
+  private static String sectionBlock(Section extra) {
+    return "<!-- extra:" + extra.id() + " --><section class=\"extra\" id=\"" + extra.id() + "\">\n<h2>" + escape(extra.title()) + "</h2>\n"
+        + extra.html() + "\n</section><!-- /extra:" + extra.id() + " -->\n";
+  }
+
+  /**
+   * Adds {@code section} to the report already in {@code outDir/index.html}, replacing a section of
+   * the same id, and keeps everything else on the page: how a command run on its own ({@code lab
+   * whatif}) joins the page of the last full run. Without a report there (or with one this version
+   * did not write), writes a report holding only the section.
+   *
+   * @return the report's path
+   */
+  public static Path putSection(Path outDir, Section section) throws IOException {
+    Path index = outDir.resolve("index.html");
+    String html = Files.isRegularFile(index) ? Files.readString(index, StandardCharsets.UTF_8) : "";
+    // A page without both markers has nowhere to put the section; a fresh page is the honest fallback.
+    if (!html.contains(ROWS_END) || !html.contains(SECTIONS_END)) {
+      return write(List.of(), List.of(section), outDir);
+    }
+    String id = java.util.regex.Pattern.quote(section.id());
+    html = html.replaceAll("(?s)<!-- extra-row:" + id + " -->.*?<!-- /extra-row:" + id + " -->\n", "")
+        .replaceAll("(?s)<!-- extra:" + id + " -->.*?<!-- /extra:" + id + " -->\n", "");
+    html = html.replace(ROWS_END, summaryRow(section) + ROWS_END)
+        .replace(SECTIONS_END, sectionBlock(section) + SECTIONS_END);
+    Files.writeString(index, html, StandardCharsets.UTF_8);
     return index;
   }
 
@@ -127,10 +167,9 @@ public final class Report {
           .append("</td><td class=\"text\">").append(escape(String.valueOf(headline.getOrDefault("anchor", "-")))).append("</td></tr>\n");
     }
     for (Section extra : extraSections) {
-      html.append("<tr><td><a href=\"#").append(extra.id()).append("\">").append(escape(extra.title()))
-          .append("</a></td><td>-</td><td></td><td></td><td></td><td></td></tr>\n");
+      html.append(summaryRow(extra));
     }
-    html.append("</table>\n");
+    html.append(ROWS_END).append("</table>\n");
   }
 
   private static void wallClockVerdicts(StringBuilder html, List<ScenarioResult> results) throws IOException {
@@ -331,8 +370,12 @@ public final class Report {
 
   /** A plot as an {@code <img>} with its PNG inline, so the page needs no network; for {@link Section}s too. */
   public static String image(Chart<?, ?> chart) throws IOException {
-    byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-    return "<img alt=\"" + escape(chart.getTitle()) + "\" src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">\n";
+    return image(chart.getTitle(), BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+  }
+
+  /** A PNG already encoded (a plot a command wrote to a file) as an {@code <img>} with its bytes inline; for {@link Section}s. */
+  public static String image(String alt, byte[] png) {
+    return "<img alt=\"" + escape(alt) + "\" src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">\n";
   }
 
   /** Rows as an HTML table, columns the union of the rows' keys, values escaped; for {@link Section}s too. */

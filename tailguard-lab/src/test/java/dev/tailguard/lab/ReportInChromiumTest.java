@@ -48,6 +48,24 @@ class ReportInChromiumTest {
   }
 
   @Test
+  void theWhatifSectionAWhatifRunAddsRendersWithEveryPlotAndNoConsoleErrors() throws Exception {
+    assumeTrue(chromium.isPresent(), "no Chromium: set TAILGUARD_CHROMIUM or install chromium (.ci/run installs Debian's package)");
+    Report.write(List.of(hedge, ReportTest.wallClockScenario()), out);
+    Path file = WhatifReportTest.bimodalFile(out, 20_000);
+    WhatifReportTest.whatif(file, out);
+    Path index = out.resolve("index.html");
+    int plots = count(Files.readString(index, StandardCharsets.UTF_8), "<img ");
+
+    HeadlessChromium.Page page = HeadlessChromium.open(chromium.get(), index, out);
+
+    // hedge: CDF and tail for 3 models; the wall-clock check's noise plot; whatif's tail plot.
+    assertThat(plots).isEqualTo(3 * 2 + 1 + 1);
+    assertThat(page.console()).as("console of %s", index).isEmpty();
+    assertThat(page.dom()).contains("data-plots=\"" + plots + "/" + plots + "\"", "<section class=\"extra\" id=\"whatif\">",
+        "Lowest p99.9: clone n=2", "alt=\"whatif: latency tail, P(latency");
+  }
+
+  @Test
   void aPlotThatDoesNotDecodeIsCaughtAndLogged() throws Exception {
     assumeTrue(chromium.isPresent(), "no Chromium: set TAILGUARD_CHROMIUM or install chromium (.ci/run installs Debian's package)");
     Report.Section broken = new Report.Section("broken", "A broken plot", "<img alt=\"not a png\" src=\"data:image/png;base64,AAAA\">");

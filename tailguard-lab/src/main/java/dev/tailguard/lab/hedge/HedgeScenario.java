@@ -124,7 +124,7 @@ public final class HedgeScenario {
       List<Future<Map<String, Object>>> rows = new ArrayList<>();
       for (int i = 0; i < runs.size(); i++) {
         Run run = runs.get(i);
-        long runSeed = seed * 1_000_003L + i;
+        long runSeed = runSeed(i);
         rows.add(pool.submit(() -> {
           HedgeSimulation.Outcome outcome = HedgeSimulation.run(run.latency, run.delay, run.n, run.requests, run.ratePerSecond, runSeed);
           progress.step();
@@ -145,6 +145,29 @@ public final class HedgeScenario {
     checks(result);
     result.note("Example timeline of one hedged call on the bimodal model (fixed delay at p95), as AttemptTimeline records it:\n" + exampleTimeline());
     return result;
+  }
+
+  /**
+   * One row of {@link #run} on its own, with the requests and seed that row gets there: for
+   * comparing one strategy over many seeds without running the whole plan.
+   *
+   * @param budget the row's budget, or null for the rows that have none (clone, brpc fixed-2ms)
+   * @throws IllegalArgumentException when the plan has no such row
+   */
+  public Map<String, Object> runRow(String model, String strategy, Double budget, int n) {
+    List<Run> runs = plan();
+    for (int i = 0; i < runs.size(); i++) {
+      Run run = runs.get(i);
+      if (run.model.equals(model) && run.strategy.equals(strategy) && java.util.Objects.equals(run.budget, budget) && run.n == n) {
+        return row(run, HedgeSimulation.run(run.latency, run.delay, run.n, run.requests, run.ratePerSecond, runSeed(i)));
+      }
+    }
+    throw new IllegalArgumentException("the hedge scenario has no row " + model + "/" + strategy + "/" + budget + "/" + n);
+  }
+
+  /** The seed of the plan's i-th run, so a row run alone draws what it draws in the whole plan. */
+  private long runSeed(int i) {
+    return seed * 1_000_003L + i;
   }
 
   /** One hedged call whose primary drew the slow mode, recorded with {@link AttemptTimeline}. */

@@ -2,6 +2,7 @@ package dev.tailguard.lab.whatif;
 
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.lab.Progress;
+import dev.tailguard.lab.Report;
 import dev.tailguard.lab.ResultWriter;
 import dev.tailguard.lab.ScenarioCommand;
 import dev.tailguard.lab.ScenarioResult;
@@ -24,8 +25,8 @@ import picocli.CommandLine.Option;
     name = "whatif",
     mixinStandardHelpOptions = true,
     description = "Replays your latency distribution (any form advise reads) through the real Hedge, Retry and retry-budget engines "
-        + "in virtual time, and prints p50 / p99 / p99.9 and extra load per strategy beside no hedging. Writes <out>/whatif.json and "
-        + "the tail plot <out>/whatif.png.")
+        + "in virtual time, and prints p50 / p99 / p99.9 and extra load per strategy beside no hedging. Writes <out>/whatif.json, "
+        + "the tail plot <out>/whatif.png and its section of <out>/index.html (added to the page already there, or a page of its own).")
 public final class WhatifCommand extends ScenarioCommand {
   @Mixin LatencySourceOptions source = new LatencySourceOptions();
 
@@ -134,14 +135,16 @@ public final class WhatifCommand extends ScenarioCommand {
     long start = System.nanoTime();
     ScenarioResult result = scenario.run(Progress.forTerminal("whatif", strategies.size()));
     result.param("latencies", source.file().toString()).param("format", source.format()).param("samples", sample.count())
-        .param("skippedLines", sample.badCount()).param("wallSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0);
+        .param("skippedLines", sample.badCount()).param("wallSeconds", Math.round((System.nanoTime() - start) / 1e8) / 10.0)
+        .param("ranAt", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     sample.notes().forEach(note -> result.note("source: " + note));
     Files.createDirectories(outDir);
     Path json = ResultWriter.write(result, outDir);
     Path png = outDir.resolve("whatif.png");
     TailPlot.write(result.curves().get("whatif"), png);
+    Path index = Report.putSection(outDir, WhatifReport.section(result.toJson(), Files.readAllBytes(png)));
     ResultWriter.print(result, terminal);
-    terminal.println("wrote " + json + " and " + png);
+    terminal.println("wrote " + json + " and " + png + ", and the whatif section of " + index);
     terminal.println();
     return result;
   }
