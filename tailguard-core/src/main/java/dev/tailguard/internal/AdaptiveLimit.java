@@ -139,7 +139,11 @@ public final class AdaptiveLimit {
    * @return the new limit, or -1 when the window is still open (or another thread is closing it)
    */
   public int record(long now, long latencyNanos, boolean dropped, int inFlight, int limit) {
-
+    // Long.MIN_VALUE and Long.MAX_VALUE are the "no window yet" and "no probe" marks: a reading
+    // equal to one moves a nanosecond, which costs the estimate nothing.
+    if (now == Long.MIN_VALUE || now == Long.MAX_VALUE) {
+      now = now == Long.MIN_VALUE ? now + 1 : now - 1;
+    }
     long start = windowStart.get();
     // The first sample ever opens the first window.
     if (start == Long.MIN_VALUE && windowStart.compareAndSet(Long.MIN_VALUE, now)) {
@@ -155,7 +159,8 @@ public final class AdaptiveLimit {
         return -1;
       }
       // An untimed drop may have started before the probe: it cannot tell about the probe limit.
-      if (latencyNanos == UNTIMED || now - latencyNanos < from) {
+      // Compared as a difference: readings may wrap from Long.MAX_VALUE to Long.MIN_VALUE.
+      if (latencyNanos == UNTIMED || now - latencyNanos - from < 0) {
         return -1;
       }
     }
@@ -167,7 +172,16 @@ public final class AdaptiveLimit {
       casMin(minNanos, Math.max(0, latencyNanos));
     }
     casMax(maxInFlight, inFlight);
-    if (now - start < windowNanos || samples.get() + drops.get() < minSamples) {
+    if (now - start < windowNanos) {
+      return -1;
+    }
+    if (samples.get() + drops.get() < minSamples) {
+      // The window is old and still short of samples: the call rate fell since sampling was set
+      // for a busy window. Time every attempt until a window closes and sets the rate again;
+      // otherwise a quiet client would need up to 256 times minSamples attempts to close one.
+      if (sampleMask != 0) {
+        sampleMask = 0;
+      }
       return -1;
     }
     // One thread closes the window; the others have already recorded their samples in it.
