@@ -42,7 +42,9 @@ public final class LimitedAttempts {
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever a classifier throws counts as a drop: an Error let out here would leak the permit
+      // and leave an async attempt's wrapper, and so the call, never completed.
       verdict = Verdict.RETRYABLE;
     }
     if (verdict == Verdict.RETRYABLE) {
