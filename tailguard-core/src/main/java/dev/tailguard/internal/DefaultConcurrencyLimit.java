@@ -40,6 +40,8 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   private final LongAdder refusals = new LongAdder();
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waiting = new AtomicInteger();
+  /** Drain requests not yet served; the thread that raised it from zero drains (see drainWaiters). */
+  private final AtomicInteger drainRequests = new AtomicInteger();
 
   public DefaultConcurrencyLimit(String name, int initialLimit, Duration maxWait, Clock clock, Scheduler scheduler,
       List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners,
@@ -259,8 +261,27 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
     }
   }
 
-  /** Hands free permits to waiters, oldest first, until either runs out. */
+  /**
+   * Hands free permits to waiters, oldest first, until either runs out. One thread drains at a
+   * time: a waiter's completion starts its attempt on the draining thread, and an attempt that
+   * answers at once returns its permit and asks for a drain from inside this one. Such a request
+   * (or one from another thread) only counts itself in {@code drainRequests}, and the draining
+   * thread loops until it has seen them all, so a queue of any length is served in a loop, not in
+   * a recursion as deep as the queue (which overflowed the stack and lost the permit).
+   */
   private void drainWaiters() {
+    // Someone is draining: it will look again for this request before it stops.
+    if (drainRequests.getAndIncrement() != 0) {
+      return;
+    }
+    int seen = 1;
+    do {
+      drainOnce();
+      seen = drainRequests.addAndGet(-seen);
+    } while (seen != 0);
+  }
+
+  private void drainOnce() {
     Waiter waiter;
     while ((waiter = waiters.peek()) != null) {
       if (waiter.isDone()) {

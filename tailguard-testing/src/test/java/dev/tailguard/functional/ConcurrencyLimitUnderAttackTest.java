@@ -1,0 +1,204 @@
+package dev.tailguard.functional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tailguard.Backoff;
+import dev.tailguard.ConcurrencyLimit;
+import dev.tailguard.HedgeDelay;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.Pipeline;
+import dev.tailguard.RetryPolicy;
+import dev.tailguard.Timeout;
+import dev.tailguard.Verdict;
+import dev.tailguard.testing.FakeClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile tests of a pipeline's concurrency-limit layer (issue 20: an async attempt gives its
+ * permit back before its outcome is passed on, through a wrapper future): classifiers that throw
+ * Errors, long queues of waiters, and random storms of hedges, timeouts, answers and
+ * cancellations, checked against the claims: no permit leaks, a value that arrives is delivered
+ * or discarded exactly once, and cancelling the call reaches the attempts.
+ */
+class ConcurrencyLimitUnderAttackTest {
+  private final FakeClock clock = new FakeClock();
+  private final AtomicInteger discarded = new AtomicInteger();
+  private final OutcomeHandler<String> throwingClassifier = OutcomeHandler.<String>builder()
+      .classifier((result, error) -> {
+        throw new AssertionError("classifier bug");
+      })
+      .onDiscard(value -> discarded.incrementAndGet())
+      .build();
+
+  /**
+   * The limit's layer classified with {@code catch (RuntimeException)} only, as the breaker's did
+   * before {@code ClassifierThatThrowsAnErrorTest}: an {@code AssertionError} from the classifier
+   * escaped the wrapper's completion, so the permit was never returned and the call's future
+   * never completed (before the wrapper, only the permit leaked).
+   */
+  @Test
+  void anAsyncCallWhoseClassifierThrowsAnErrorStillEndsAndGivesItsPermitBack() {
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit).build();
+    CompletableFuture<String> call = pipeline.executeAsync(attempt -> CompletableFuture.completedFuture("v"), throwingClassifier);
+    assertThat(call).isDone();
+    assertThat(limit.inFlight()).isZero();
+  }
+
+  /** The same classifier on the synchronous path: the Error left the layer before the permit went back. */
+  @Test
+  void aSyncCallWhoseClassifierThrowsAnErrorGivesItsPermitBack() {
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit)
+        .timeout(Timeout.of(Duration.ofSeconds(1))).build();
+    try {
+      pipeline.execute(attempt -> "v", throwingClassifier);
+    } catch (Throwable whatever) {
+      // Whatever the call ends with, the permit must be back.
+    }
+    assertThat(limit.inFlight()).isZero();
+    clock.runUntilIdle();
+  }
+
+  /**
+   * A limit of one with a bounded wait and 20,000 queued async calls whose attempts answer at
+   * once: each answer hands the permit to the next waiter from inside the previous attempt's
+   * completion.
+   */
+  @Test
+  void aLongQueueOfWaitersServedByAttemptsThatAnswerAtOnceAllEndAndLeakNoPermit() {
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).maxWait(Duration.ofSeconds(10)).clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit).build();
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> held = pipeline.executeAsync(attempt -> first, OutcomeHandler.defaults());
+    List<CompletableFuture<String>> queued = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      String value = "v" + i;
+      queued.add(pipeline.executeAsync(attempt -> CompletableFuture.completedFuture(value), OutcomeHandler.defaults()));
+    }
+    first.complete("first");
+    assertThat(held).isCompletedWithValue("first");
+    long answered = queued.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+    assertThat(answered).isEqualTo(queued.size());
+    assertThat(limit.inFlight()).isZero();
+  }
+
+  /**
+   * Random storms on a FakeClock: hedged and retried calls under a limit of 2 with a bounded
+   * wait and an attempt timeout; each step answers, fails or leaves an attempt, cancels a call,
+   * or moves time. Every value that reached the library (its {@code complete} returned true) is
+   * either the call's answer or released to {@code onDiscard}, never both and never twice; no
+   * permit leaks; no timer is left behind.
+   */
+  @Test
+  void hedgeRetryTimeoutAndCancelStormsDeliverOrDiscardEveryArrivedValueOnceAndLeakNoPermit() {
+    for (int seed = 0; seed < 300; seed++) {
+      storm(seed);
+    }
+  }
+
+  private void storm(long seed) {
+    Random random = new Random(seed);
+    FakeClock clock = new FakeClock();
+    Map<String, Integer> discards = new ConcurrentHashMap<>();
+    OutcomeHandler<String> handler = OutcomeHandler.<String>builder()
+        .classifier((result, error) -> error != null ? Verdict.RETRYABLE : Verdict.SUCCESS)
+        .onDiscard(value -> discards.merge(value, 1, Integer::sum))
+        .build();
+    ConcurrencyLimit limit = random.nextBoolean()
+        ? ConcurrencyLimit.fixed(2).maxWait(Duration.ofMillis(random.nextInt(3) * 20)).clock(clock).scheduler(clock).build()
+        : ConcurrencyLimit.vegas().initialLimit(2).maxWait(Duration.ofMillis(random.nextInt(3) * 20)).clock(clock).scheduler(clock).build();
+    Pipeline.Builder builder = Pipeline.builder().clock(clock).scheduler(clock).random(new Random(seed)).concurrencyLimit(limit);
+    if (random.nextBoolean()) {
+      builder.hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).maxAttempts(3).build());
+    } else {
+      builder.retry(RetryPolicy.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMillis(random.nextInt(2) * 5))).build());
+    }
+    if (random.nextBoolean()) {
+      builder.timeout(Timeout.of(Duration.ofMillis(25)));
+    }
+    Pipeline pipeline = builder.build();
+    List<CompletableFuture<String>> attempts = new ArrayList<>();
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    Map<String, Boolean> arrived = new HashMap<>();
+    int[] counter = {0};
+    for (int step = 0; step < 200; step++) {
+      int action = random.nextInt(10);
+      if (action < 2 && calls.size() < 40) {
+        calls.add(pipeline.executeAsync(attempt -> {
+          CompletableFuture<String> f = new CompletableFuture<>();
+          attempts.add(f);
+          return f;
+        }, handler));
+      } else if (action < 5 && !attempts.isEmpty()) {
+        CompletableFuture<String> f = attempts.get(random.nextInt(attempts.size()));
+        String value = "s" + seed + "-" + counter[0]++;
+        if (f.complete(value)) {
+          arrived.put(value, true);
+        }
+      } else if (action < 7 && !attempts.isEmpty()) {
+        attempts.get(random.nextInt(attempts.size())).completeExceptionally(new IOException("reset"));
+      } else if (action < 8 && !calls.isEmpty()) {
+        calls.get(random.nextInt(calls.size())).cancel(true);
+      } else {
+        clock.advance(Duration.ofMillis(random.nextInt(15)));
+      }
+    }
+    // Let everything end: answer every attempt still open, run every timer.
+    for (int round = 0; round < 20; round++) {
+      for (int i = 0; i < attempts.size(); i++) {
+        String value = "s" + seed + "-" + counter[0]++;
+        if (attempts.get(i).complete(value)) {
+          arrived.put(value, true);
+        }
+      }
+      clock.advance(Duration.ofSeconds(1));
+    }
+    clock.runUntilIdle();
+    Map<String, Integer> delivered = new HashMap<>();
+    for (CompletableFuture<String> call : calls) {
+      assertThat(call).as("seed %s", seed).isDone();
+      if (!call.isCompletedExceptionally()) {
+        delivered.merge(call.join(), 1, Integer::sum);
+      }
+    }
+    for (String value : arrived.keySet()) {
+      int seen = delivered.getOrDefault(value, 0) + discards.getOrDefault(value, 0);
+      assertThat(seen).as("seed %s: value %s delivered %s, discarded %s", seed, value,
+          delivered.getOrDefault(value, 0), discards.getOrDefault(value, 0)).isEqualTo(1);
+    }
+    assertThat(limit.inFlight()).as("seed %s", seed).isZero();
+    clock.assertNoPendingTasks();
+  }
+
+  /** Cancelling the call while the attempt holds its permit reaches the attempt's own future. */
+  @Test
+  void cancellingTheCallCancelsTheAttemptAndFreesThePermit() {
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).clock(clock).scheduler(clock).build();
+    for (Pipeline pipeline : List.of(
+        Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit).build(),
+        Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit)
+            .retry(RetryPolicy.builder().maxAttempts(3).build()).build(),
+        Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit)
+            .hedge(HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10))).maxAttempts(2).build()).build())) {
+      CompletableFuture<String> attempt = new CompletableFuture<>();
+      CompletableFuture<String> call = pipeline.executeAsync(context -> attempt, OutcomeHandler.defaults());
+      assertThat(limit.inFlight()).isEqualTo(1);
+      call.cancel(true);
+      assertThat(attempt).isCancelled();
+      assertThat(limit.inFlight()).isZero();
+      clock.runUntilIdle();
+    }
+  }
+}
