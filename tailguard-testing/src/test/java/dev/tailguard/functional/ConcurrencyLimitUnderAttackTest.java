@@ -201,4 +201,66 @@ class ConcurrencyLimitUnderAttackTest {
       clock.runUntilIdle();
     }
   }
+
+  /**
+   * One adaptive limit shared by synchronous and asynchronous callers on real threads (the racy
+   * sampling counter, waits, drops, answers from another thread): every call ends, and the
+   * in-flight count comes back to exactly zero, neither leaking nor going below.
+   */
+  @Test
+  void anAdaptiveLimitSharedBySyncAndAsyncCallersOnManyThreadsComesBackToZero() throws Exception {
+    ConcurrencyLimit limit = ConcurrencyLimit.gradient().initialLimit(4).maxWait(Duration.ofMillis(50)).build();
+    Pipeline pipeline = Pipeline.builder().concurrencyLimit(limit)
+        .retry(RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ZERO)).build()).build();
+    java.util.concurrent.ExecutorService answers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+    AtomicInteger ended = new AtomicInteger();
+    try {
+      List<java.util.concurrent.Future<?>> threads = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        boolean sync = t % 2 == 0;
+        long seed = t;
+        threads.add(callers.submit(() -> {
+          Random random = new Random(seed);
+          List<CompletableFuture<String>> mine = new ArrayList<>();
+          for (int i = 0; i < 20_000; i++) {
+            boolean fail = random.nextInt(10) == 0;
+            if (sync) {
+              try {
+                pipeline.execute(() -> {
+                  if (fail) {
+                    throw new IOException("reset");
+                  }
+                  return "v";
+                });
+              } catch (Exception refusedOrFailed) {
+                // A refusal or a failure still ends the call.
+              }
+              ended.incrementAndGet();
+            } else {
+              mine.add(pipeline.executeAsync(() -> CompletableFuture.supplyAsync(() -> {
+                if (fail) {
+                  throw new IllegalStateException("reset");
+                }
+                return "v";
+              }, answers)));
+            }
+          }
+          for (CompletableFuture<String> call : mine) {
+            call.handle((result, error) -> ended.incrementAndGet()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> thread : threads) {
+        thread.get(120, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      callers.shutdownNow();
+      answers.shutdownNow();
+    }
+    assertThat(ended.get()).isEqualTo(80_000);
+    assertThat(limit.inFlight()).isZero();
+    assertThat(limit.limit()).isBetween(1, 1000);
+  }
 }
