@@ -40,8 +40,8 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   private final LongAdder refusals = new LongAdder();
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waiting = new AtomicInteger();
-  /** Drain requests not yet served; the thread that raised it from zero drains (see drainWaiters). */
-  private final AtomicInteger drainRequests = new AtomicInteger();
+  /** Whether this thread is inside {@link #drainWaiters} for this limit (see there). */
+  private final ThreadLocal<Boolean> draining = new ThreadLocal<>();
 
   public DefaultConcurrencyLimit(String name, int initialLimit, Duration maxWait, Clock clock, Scheduler scheduler,
       List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners,
@@ -262,23 +262,25 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   }
 
   /**
-   * Hands free permits to waiters, oldest first, until either runs out. One thread drains at a
-   * time: a waiter's completion starts its attempt on the draining thread, and an attempt that
-   * answers at once returns its permit and asks for a drain from inside this one. Such a request
-   * (or one from another thread) only counts itself in {@code drainRequests}, and the draining
-   * thread loops until it has seen them all, so a queue of any length is served in a loop, not in
-   * a recursion as deep as the queue (which overflowed the stack and lost the permit).
+   * Hands free permits to waiters, oldest first, until either runs out. A waiter's completion
+   * starts its attempt on this thread, and an attempt that answers at once returns its permit and
+   * asks for a drain again from inside this one: that nested request returns at once, since this
+   * loop goes on to the next waiter and takes the permit itself. A queue of any length is served
+   * in a loop, not in a recursion as deep as the queue (which overflowed the stack inside the
+   * completions and lost the permit). Other threads still drain for themselves: none is kept
+   * serving other callers' waiters for longer than its own loop.
    */
   private void drainWaiters() {
-    // Someone is draining: it will look again for this request before it stops.
-    if (drainRequests.getAndIncrement() != 0) {
+    // Already draining on this thread, further up the stack: that loop serves this permit.
+    if (draining.get() == Boolean.TRUE) {
       return;
     }
-    int seen = 1;
-    do {
+    draining.set(Boolean.TRUE);
+    try {
       drainOnce();
-      seen = drainRequests.addAndGet(-seen);
-    } while (seen != 0);
+    } finally {
+      draining.set(Boolean.FALSE);
+    }
   }
 
   private void drainOnce() {
