@@ -301,4 +301,38 @@ class ConcurrencyLimitUnderAttackTest {
   void attemptsEndedByTheRetryPolicysPerAttemptTimeoutShrinkAnAdaptiveLimit() {
     assertThat(limitAfterTimeouts(true)).isLessThan(100);
   }
+
+  /**
+   * Open (not fixed here): on the synchronous path the retry policy's perAttemptTimeout with
+   * interruptOnTimeout interrupts the attempt, the limit's layer (inside the loop) sees the
+   * attempt's InterruptedException and only returns the permit, and the loop replaces the outcome
+   * with an AttemptTimeoutException after the limit has heard it. The limit never shrinks.
+   */
+  @org.junit.jupiter.api.Disabled("open defect: a sync per-attempt timeout reaches the limit as an interrupt, not a drop")
+  @Test
+  void syncAttemptsInterruptedByTheRetryPolicysPerAttemptTimeoutShrinkAnAdaptiveLimit() throws Exception {
+    FakeClock clock = new FakeClock();
+    ConcurrencyLimit limit = ConcurrencyLimit.gradient().initialLimit(100).window(Duration.ofMillis(10), 1)
+        .clock(clock).scheduler(clock).build();
+    Pipeline pipeline = Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit)
+        .retry(RetryPolicy.builder().maxAttempts(1).perAttemptTimeout(Duration.ofMillis(20)).interruptOnTimeout(true).build())
+        .build();
+    for (int i = 0; i < 30; i++) {
+      try {
+        pipeline.execute(() -> {
+          // The backend takes 25 ms: the interrupter fires on this thread as the time passes.
+          clock.advance(Duration.ofMillis(25));
+          if (Thread.interrupted()) {
+            throw new InterruptedException("timed out");
+          }
+          return "late";
+        });
+      } catch (Exception timedOut) {
+        // An AttemptTimeoutException or RetriesExhaustedException: the call timed out.
+      }
+      Thread.interrupted();
+    }
+    assertThat(limit.inFlight()).isZero();
+    assertThat(limit.limit()).isLessThan(100);
+  }
 }
