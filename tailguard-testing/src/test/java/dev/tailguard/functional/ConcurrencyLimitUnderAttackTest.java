@@ -185,7 +185,16 @@ class ConcurrencyLimitUnderAttackTest {
   /** Cancelling the call while the attempt holds its permit reaches the attempt's own future. */
   @Test
   void cancellingTheCallCancelsTheAttemptAndFreesThePermit() {
-    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).clock(clock).scheduler(clock).build();
+    cancellingTheCallCancelsTheAttempt(ConcurrencyLimit.fixed(1).clock(clock).scheduler(clock).build());
+  }
+
+  /** The same with a bounded wait, where the attempt started after a wait for its permit. */
+  @Test
+  void cancellingTheCallCancelsTheAttemptThatWaitedForItsPermit() {
+    cancellingTheCallCancelsTheAttempt(ConcurrencyLimit.fixed(1).maxWait(Duration.ofMillis(50)).clock(clock).scheduler(clock).build());
+  }
+
+  private void cancellingTheCallCancelsTheAttempt(ConcurrencyLimit limit) {
     for (Pipeline pipeline : List.of(
         Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit).build(),
         Pipeline.builder().clock(clock).scheduler(clock).concurrencyLimit(limit)
