@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * needs a few hundred latencies, not millions. So {@link #sample()} times one attempt in {@code
  * sampleEvery}, a power of two the closing thread sets from the window that just ended: as many as
  * needed for about {@value #SAMPLES_PER_WINDOW} samples a window, at most one in {@value
- * #MAX_SAMPLE_EVERY}. Below {@value #SAMPLES_PER_WINDOW} attempts a window (and while a probe runs)
+ * #MAX_SAMPLE_EVERY}, picked by the top bits of a golden-ratio sequence of the attempt counter so
+ * that a periodic pattern of calls (rounds of the same size) is sampled at every position. A
+ * window that has grown old without enough samples (the call rate fell) times every attempt
+ * until it closes. Below {@value #SAMPLES_PER_WINDOW} attempts a window (and while a probe runs)
  * every attempt is timed, so a slow client measures exactly what it did before. What is never
  * sampled away is a drop: it always counts, with one clock read to place it in a window. The
  * in-flight peak is read from the timed attempts, a few hundred a window. The attempt counter that
@@ -109,7 +112,7 @@ public final class AdaptiveLimit {
   private double resumeAt; // guarded by `updating`: the estimate to go back to after a probe
   /** While a probe runs: the clock reading after which in flight fell below the probe limit; MIN_VALUE not yet; MAX_VALUE no probe. */
   private final AtomicLong probeFrom = new AtomicLong(Long.MAX_VALUE);
-  /** {@code sampleEvery - 1}: an attempt is timed when the attempt counter has these bits clear. Written by the closing thread. */
+  /** {@code sampleEvery - 1}, a power of two less one; see {@link #sample()}. Written by the closing thread (and cleared by an overdue window). */
   private volatile int sampleMask;
   /** Attempts started, counted racily (see Sampling above); wraps, read only as differences. */
   private int attempts;
@@ -139,7 +142,11 @@ public final class AdaptiveLimit {
    * @return the new limit, or -1 when the window is still open (or another thread is closing it)
    */
   public int record(long now, long latencyNanos, boolean dropped, int inFlight, int limit) {
-
+    // Long.MIN_VALUE and Long.MAX_VALUE are the "no window yet" and "no probe" marks: a reading
+    // equal to one moves a nanosecond, which costs the estimate nothing.
+    if (now == Long.MIN_VALUE || now == Long.MAX_VALUE) {
+      now = now == Long.MIN_VALUE ? now + 1 : now - 1;
+    }
     long start = windowStart.get();
     // The first sample ever opens the first window.
     if (start == Long.MIN_VALUE && windowStart.compareAndSet(Long.MIN_VALUE, now)) {
@@ -155,7 +162,8 @@ public final class AdaptiveLimit {
         return -1;
       }
       // An untimed drop may have started before the probe: it cannot tell about the probe limit.
-      if (latencyNanos == UNTIMED || now - latencyNanos < from) {
+      // Compared as a difference: readings may wrap from Long.MAX_VALUE to Long.MIN_VALUE.
+      if (latencyNanos == UNTIMED || now - latencyNanos - from < 0) {
         return -1;
       }
     }
@@ -167,7 +175,16 @@ public final class AdaptiveLimit {
       casMin(minNanos, Math.max(0, latencyNanos));
     }
     casMax(maxInFlight, inFlight);
-    if (now - start < windowNanos || samples.get() + drops.get() < minSamples) {
+    if (now - start < windowNanos) {
+      return -1;
+    }
+    if (samples.get() + drops.get() < minSamples) {
+      // The window is old and still short of samples: the call rate fell since sampling was set
+      // for a busy window. Time every attempt until a window closes and sets the rate again;
+      // otherwise a quiet client would need up to 256 times minSamples attempts to close one.
+      if (sampleMask != 0) {
+        sampleMask = 0;
+      }
       return -1;
     }
     // One thread closes the window; the others have already recorded their samples in it.
@@ -238,7 +255,17 @@ public final class AdaptiveLimit {
    * design (see Sampling above).
    */
   public boolean sample() {
-    return (++attempts & sampleMask) == 0;
+    int mask = sampleMask;
+    int n = ++attempts;
+    // Every attempt timed: quiet windows and probes.
+    if (mask == 0) {
+      return true;
+    }
+    // The top bits of a golden-ratio (Weyl) sequence of the counter, not its low bits: one in
+    // sampleEvery all the same, but spread over any periodic pattern of calls. The low bits of a
+    // counter alias: rounds of 4 calls sampled 1 in 32 always timed the same call of the round,
+    // whose in-flight count (1 of 4) then blocked every increase of the limit.
+    return ((n * 0x9E3779B9) >>> Integer.numberOfLeadingZeros(mask)) == 0;
   }
 
   /** One in how many attempts is timed now, for tests. */

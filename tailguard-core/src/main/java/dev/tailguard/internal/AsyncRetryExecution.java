@@ -147,7 +147,8 @@ public final class AsyncRetryExecution<T> {
     if (!flight.settled.compareAndSet(false, true)) {
       return;
     }
-    flight.context.cancel();
+    // Before the future's cancel: the concurrency limit below reads it as a timeout, a drop.
+    flight.context.cancelForTimeout();
     Futures.cancelQuietly(flight.future);
     if (promise.isDone()) {
       return;

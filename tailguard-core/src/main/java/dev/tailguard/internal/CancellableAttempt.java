@@ -25,9 +25,26 @@ public final class CancellableAttempt extends AttemptContext {
     super(attempt, timeoutNanos);
   }
 
+  /** Set before the cancel when the engine ended the attempt because its time ran out. */
+  private volatile boolean timedOut;
+
   /** Cancels the attempt: runs its hooks once. */
   public void cancel() {
     fireCancel();
+  }
+
+  /**
+   * Cancels the attempt because the engine's per-attempt timeout passed: the layers below see a
+   * cancellation, and a concurrency limit asks {@link #timedOut()} to count it as the drop it is.
+   */
+  public void cancelForTimeout() {
+    timedOut = true;
+    fireCancel();
+  }
+
+  /** Whether the engine ended this attempt for its timeout (see {@link #cancelForTimeout()}). */
+  public boolean timedOut() {
+    return timedOut;
   }
 
   /**

@@ -40,6 +40,8 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
   private final LongAdder refusals = new LongAdder();
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waiting = new AtomicInteger();
+  /** Whether this thread is inside {@link #drainWaiters} for this limit (see there). */
+  private final ThreadLocal<Boolean> draining = new ThreadLocal<>();
 
   public DefaultConcurrencyLimit(String name, int initialLimit, Duration maxWait, Clock clock, Scheduler scheduler,
       List<EventListener<ConcurrencyLimitRefusedEvent>> refusedListeners,
@@ -259,8 +261,29 @@ public final class DefaultConcurrencyLimit implements ConcurrencyLimit {
     }
   }
 
-  /** Hands free permits to waiters, oldest first, until either runs out. */
+  /**
+   * Hands free permits to waiters, oldest first, until either runs out. A waiter's completion
+   * starts its attempt on this thread, and an attempt that answers at once returns its permit and
+   * asks for a drain again from inside this one: that nested request returns at once, since this
+   * loop goes on to the next waiter and takes the permit itself. A queue of any length is served
+   * in a loop, not in a recursion as deep as the queue (which overflowed the stack inside the
+   * completions and lost the permit). Other threads still drain for themselves: none is kept
+   * serving other callers' waiters for longer than its own loop.
+   */
   private void drainWaiters() {
+    // Already draining on this thread, further up the stack: that loop serves this permit.
+    if (draining.get() == Boolean.TRUE) {
+      return;
+    }
+    draining.set(Boolean.TRUE);
+    try {
+      drainOnce();
+    } finally {
+      draining.set(Boolean.FALSE);
+    }
+  }
+
+  private void drainOnce() {
     Waiter waiter;
     while ((waiter = waiters.peek()) != null) {
       if (waiter.isDone()) {

@@ -42,7 +42,9 @@ public final class LimitedAttempts {
     Verdict verdict;
     try {
       verdict = classifier.classify(result, error);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // Whatever a classifier throws counts as a drop: an Error let out here would leak the permit
+      // and leave an async attempt's wrapper, and so the call, never completed.
       verdict = Verdict.RETRYABLE;
     }
     if (verdict == Verdict.RETRYABLE) {
@@ -156,7 +158,13 @@ public final class LimitedAttempts {
       Throwable cause = Futures.unwrap(error);
       // The permit goes back before anyone hears the outcome: a hedge launched on this failure, or
       // the caller's next call started from this answer, must find it free.
-      report(limit, ticket, handler.classifier(), result, cause);
+      if (cause instanceof CancellationException && context instanceof CancellableAttempt
+          && ((CancellableAttempt) context).timedOut()) {
+        // The retry engine's per-attempt timeout ends an attempt by cancelling it: still a timeout, a drop.
+        limit.onDropped(ticket);
+      } else {
+        report(limit, ticket, handler.classifier(), result, cause);
+      }
       boolean delivered = cause == null ? settled.complete(result) : settled.completeExceptionally(cause);
       // The holder ended the attempt (a cancelled loser) as this answer came: nobody will see it.
       if (!delivered && cause == null) {
