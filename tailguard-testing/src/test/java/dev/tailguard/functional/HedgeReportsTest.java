@@ -1,0 +1,246 @@
+package dev.tailguard.functional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tailguard.AsyncAttempt;
+import dev.tailguard.AttemptRecord;
+import dev.tailguard.AttemptTimeoutException;
+import dev.tailguard.BudgetExhaustedException;
+import dev.tailguard.GiveUpReason;
+import dev.tailguard.Hedge;
+import dev.tailguard.HedgeDelay;
+import dev.tailguard.HedgePolicy;
+import dev.tailguard.OutcomeHandler;
+import dev.tailguard.RetriesExhaustedException;
+import dev.tailguard.RetryAdmission;
+import dev.tailguard.Verdict;
+import dev.tailguard.event.ResultDiscardedEvent;
+import dev.tailguard.testing.FakeClock;
+import dev.tailguard.time.Scheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a hedged call reports about itself: the times in its events and attempt records (read
+ * from a clock that does not start at zero, so an offset computed the wrong way round shows),
+ * which attempt each released result came from and why, and what a give-up carries. Also the
+ * corners where a refusal (budget, scheduler) meets an attempt still running. Outcomes are read
+ * with {@code getNow}-style checks, never a blocking join, so a broken engine fails the test
+ * instead of hanging it.
+ */
+class HedgeReportsTest {
+  /** An hour into the clock's life: every time the engine reports must be relative to the call. */
+  private static final long START = Duration.ofHours(1).toNanos();
+
+  private final FakeClock clock = new FakeClock(START);
+  private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+  private final List<CompletableFuture<String>> attempts = Collections.synchronizedList(new ArrayList<>());
+
+  /** "503..." is retryable, "!x" an IOException (retryable), anything else a success. */
+  private final OutcomeHandler<String> handler =
+      OutcomeHandler.<String>builder()
+          .classifier((result, error) -> error != null || result.startsWith("503") ? Verdict.RETRYABLE : Verdict.SUCCESS)
+          .serverHint((result, error) -> {
+            if (result == null || !result.contains("retry=")) {
+              return null;
+            }
+            return Duration.ofMillis(Long.parseLong(result.substring(result.indexOf("retry=") + 6)));
+          })
+          .build();
+
+  @AfterEach
+  void noTimersLeft() {
+    clock.assertNoPendingTasks();
+  }
+
+  private long ms() {
+    return Duration.ofNanos(clock.nanoTime() - START).toMillis();
+  }
+
+  private HedgePolicy.Builder policy(long hedgeDelayMillis) {
+    return HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(hedgeDelayMillis)))
+        .onAttempt(e -> events.add("t=" + ms() + " start #" + e.attempt() + " " + e.kind() + " since=" + e.sinceCallStart().toMillis()))
+        .onHedge(e -> events.add("t=" + ms() + " hedge #" + e.attempt() + " " + e.trigger() + " since=" + e.sinceCallStart().toMillis()))
+        .onDiscard(e -> events.add("t=" + ms() + " discard #" + e.attempt() + " " + e.reason() + " " + e.result()))
+        .onComplete(e -> events.add("t=" + ms() + " " + e.outcome() + " winner=" + e.winner() + " attempts=" + e.attempts()
+            + " elapsed=" + e.elapsed().toMillis()));
+  }
+
+  /** Attempt n takes millis[n-1], then returns outcomes[n-1] ("!" prefix: IOException); null: never answers. */
+  private AsyncAttempt<String> script(long[] millis, String[] outcomes) {
+    return context -> {
+      int n = context.attempt();
+      CompletableFuture<String> future = new CompletableFuture<>();
+      attempts.add(future);
+      String outcome = outcomes[n - 1];
+      if (outcome != null) {
+        clock.schedule(() -> {
+          if (outcome.startsWith("!")) {
+            future.completeExceptionally(new IOException(outcome.substring(1)));
+          } else {
+            future.complete(outcome);
+          }
+        }, Duration.ofMillis(millis[n - 1]));
+      }
+      return future;
+    };
+  }
+
+  private static Throwable failureOf(CompletableFuture<?> call) {
+    assertThat(call).as("the call has ended").isDone();
+    return call.handle((result, error) -> error).getNow(null);
+  }
+
+  @Test
+  void eventsMeasureTimeFromTheCallsStart() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call =
+        hedge.executeAsync(script(new long[] {100, 3, 4}, new String[] {"slow", "!reset", "ok"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(events).containsExactly(
+        "t=0 start #1 FIRST since=0",
+        "t=10 start #2 HEDGE since=10",
+        "t=10 hedge #2 DELAY since=10",
+        "t=13 start #3 HEDGE since=13",
+        "t=13 hedge #3 FAILURE since=13",
+        "t=17 SUCCEEDED winner=3 attempts=3 elapsed=17");
+  }
+
+  @Test
+  void aGiveUpRecordsEachAttemptsOffsetAndDurationAndReleasesTheLastResultAsGaveUp() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call =
+        hedge.executeAsync(script(new long[] {30, 5, 2}, new String[] {"503 a", "503 b", "503 c"}), handler);
+    clock.runUntilIdle();
+
+    Throwable failure = failureOf(call);
+    assertThat(failure).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.MAX_ATTEMPTS);
+      // #2 starts at 10 and fails at 15; #3 starts then and fails at 17; #1 fails at 30.
+      assertThat(e.attempts()).extracting(AttemptRecord::attempt).containsExactly(2, 3, 1);
+      assertThat(e.attempts()).extracting(r -> r.startOffset().orElseThrow().toMillis()).containsExactly(10L, 15L, 0L);
+      assertThat(e.attempts()).extracting(r -> r.duration().orElseThrow().toMillis()).containsExactly(5L, 2L, 30L);
+    });
+    // Each retryable result is released once the next one replaces it, the last when the call
+    // gives up, each under the attempt that produced it although they answered out of order.
+    assertThat(events).filteredOn(e -> e.contains("discard")).containsExactly(
+        "t=17 discard #2 RETRIED 503 b",
+        "t=30 discard #3 RETRIED 503 c",
+        "t=30 discard #1 GAVE_UP 503 a");
+    assertThat(events).last().isEqualTo("t=30 ALL_FAILED winner=0 attempts=3 elapsed=30");
+  }
+
+  @Test
+  void aRetryableResultKeptWhileAHedgeRunsIsReleasedUnderItsOwnAttemptWhenTheHedgeWins() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {5, 3}, new String[] {"503 a", "ok"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(events).filteredOn(e -> e.contains("discard")).containsExactly("t=8 discard #1 RETRIED 503 a");
+  }
+
+  @Test
+  void aRetryableResultKeptWhenTheCallerCancelsIsReleasedUnderItsOwnAttempt() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call =
+        hedge.executeAsync(script(new long[] {100, 2, 0}, new String[] {"slow", "503 b", null}), handler);
+    clock.advanceMillis(12);
+    assertThat(attempts).as("#3 started when #2 failed").hasSize(3);
+    call.cancel(true);
+
+    assertThat(events).filteredOn(e -> e.contains("discard")).containsExactly("t=12 discard #2 CALL_ENDED 503 b");
+    assertThat(events).last().isEqualTo("t=12 KILLED winner=0 attempts=3 elapsed=12");
+    assertThat(attempts.get(0)).isCancelled();
+    assertThat(attempts.get(2)).isCancelled();
+    clock.runUntilIdle();
+  }
+
+  @Test
+  void aDeadlineWithNothingFailedYetBlamesTheOldestAttemptForItsFullRunningTime() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).deadline(Duration.ofMillis(50)).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {0, 0}, new String[] {null, null}), handler);
+    clock.advanceMillis(50);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.DEADLINE);
+      assertThat(e.getCause()).isInstanceOfSatisfying(AttemptTimeoutException.class, timeout -> {
+        assertThat(timeout.attempt()).isEqualTo(1);
+        assertThat(timeout.timeout()).isEqualTo(Duration.ofMillis(50));
+      });
+    });
+    assertThat(attempts).allSatisfy(attempt -> assertThat(attempt).isCancelled());
+  }
+
+  @Test
+  void aRefusedHedgeIsNotAskedForAgainWhenTheRunningAttemptThenFails() {
+    List<Integer> asked = Collections.synchronizedList(new ArrayList<>());
+    RetryAdmission refuseHedges = attempt -> {
+      asked.add(attempt);
+      return false;
+    };
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).admission(refuseHedges).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {30}, new String[] {"!reset"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(asked).as("only the timed hedge asked; the failure did not ask again").containsExactly(2);
+    assertThat(attempts).hasSize(1);
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.ADMISSION_DENIED);
+      assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessage("reset");
+      assertThat(e.getSuppressed()).singleElement().isInstanceOfSatisfying(BudgetExhaustedException.class,
+          denied -> assertThat(denied.attempt()).isEqualTo(2));
+    });
+  }
+
+  @Test
+  void aSchedulerThatRefusesAServerHintedHedgeEndsTheCallWhenTheLastAttemptFails() {
+    // The primary runs until 30 ms; hedge #2 fails at 12 ms with a 100 ms hint whose timer the
+    // scheduler refuses: no hedge may start any more, and the primary's failure ends the call.
+    Scheduler refusesTheHint = (task, delay) -> {
+      if (delay.equals(Duration.ofMillis(100))) {
+        throw new RejectedExecutionException("shut down");
+      }
+      return clock.schedule(task, delay);
+    };
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, refusesTheHint);
+    CompletableFuture<String> call =
+        hedge.executeAsync(script(new long[] {30, 2}, new String[] {"!reset", "503 retry=100"}), handler);
+    clock.advanceMillis(29);
+    assertThat(call).as("the primary still runs").isNotDone();
+    clock.advanceMillis(1);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.SCHEDULER_REJECTED);
+      assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessage("reset");
+    });
+    assertThat(attempts).hasSize(2);
+  }
+
+  @Test
+  void aSchedulerThatRefusesAServerHintedHedgeWithNothingRunningEndsTheCallAtOnce() {
+    Scheduler refusesTheHint = (task, delay) -> {
+      if (delay.equals(Duration.ofMillis(100))) {
+        throw new RejectedExecutionException("shut down");
+      }
+      return clock.schedule(task, delay);
+    };
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, refusesTheHint);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {5}, new String[] {"503 retry=100"}), handler);
+    clock.advanceMillis(5);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class,
+        e -> assertThat(e.reason()).isEqualTo(GiveUpReason.SCHEDULER_REJECTED));
+    assertThat(attempts).hasSize(1);
+    assertThat(events).contains("t=5 discard #1 GAVE_UP 503 retry=100");
+  }
+}
