@@ -6,6 +6,8 @@ import dev.tailguard.AsyncAttempt;
 import dev.tailguard.AttemptRecord;
 import dev.tailguard.AttemptTimeoutException;
 import dev.tailguard.BudgetExhaustedException;
+import dev.tailguard.CircuitOpenException;
+import dev.tailguard.CircuitState;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
@@ -16,6 +18,7 @@ import dev.tailguard.RetryAdmission;
 import dev.tailguard.Verdict;
 import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.testing.FakeClock;
+import dev.tailguard.time.Cancellable;
 import dev.tailguard.time.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
@@ -24,6 +27,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -242,5 +247,138 @@ class HedgeReportsTest {
         e -> assertThat(e.reason()).isEqualTo(GiveUpReason.SCHEDULER_REJECTED));
     assertThat(attempts).hasSize(1);
     assertThat(events).contains("t=5 discard #1 GAVE_UP 503 retry=100");
+  }
+
+  @Test
+  void eachAttemptIsToldTheTimeLeftBeforeTheDeadlineWhateverTheClockReads() {
+    List<Long> timeouts = Collections.synchronizedList(new ArrayList<>());
+    AsyncAttempt<String> script = script(new long[] {100, 100, 5}, new String[] {"a", "b", "c"});
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).deadline(Duration.ofMillis(50)).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(context -> {
+      timeouts.add(context.timeout().orElseThrow().toMillis());
+      return script.start(context);
+    }, handler);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("c");
+    assertThat(timeouts).containsExactly(50L, 40L, 30L);
+  }
+
+  @Test
+  void aServerHintWithinTheDeadlinePostponesTheHedgeWhateverTheClockReads() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).deadline(Duration.ofMillis(100)).build(), clock, clock);
+    CompletableFuture<String> call =
+        hedge.executeAsync(script(new long[] {5, 1}, new String[] {"503 retry=90", "ok"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(events).contains("t=95 hedge #2 SERVER_HINT since=95");
+  }
+
+  @Test
+  void theAdmissionIsAskedForTheAttemptAFailureStartsAndNeverPastMaxAttempts() {
+    List<Integer> asked = Collections.synchronizedList(new ArrayList<>());
+    RetryAdmission recording = attempt -> {
+      asked.add(attempt);
+      return true;
+    };
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).admission(recording).build(), clock, clock);
+    CompletableFuture<String> failedFirst =
+        hedge.executeAsync(script(new long[] {3, 5}, new String[] {"!reset", "ok"}), handler);
+    clock.runUntilIdle();
+    assertThat(failedFirst).isCompletedWithValue("ok");
+    assertThat(asked).containsExactly(2);
+
+    asked.clear();
+    attempts.clear();
+    CompletableFuture<String> slow = hedge.executeAsync(script(new long[] {100, 100}, new String[] {"a", "b"}), handler);
+    clock.advanceMillis(60);
+    assertThat(asked).as("one hedge asked for; no timer after the last attempt").containsExactly(2);
+    assertThat(clock.pendingTasks()).as("only the two attempts' answers").isEqualTo(2);
+    clock.runUntilIdle();
+    assertThat(slow).isCompletedWithValue("a");
+  }
+
+  @Test
+  void theDelayLearnsTheWinnersLatencyAndTheLosersAsCensored() {
+    List<String> recorded = Collections.synchronizedList(new ArrayList<>());
+    HedgeDelay learning = new HedgeDelay() {
+      @Override
+      public long delayNanos(int hedge, RandomGenerator random) {
+        return Duration.ofMillis(10).toNanos();
+      }
+
+      @Override
+      public void record(long nanos, boolean completed) {
+        recorded.add(Duration.ofNanos(nanos).toMillis() + (completed ? " completed" : " cancelled"));
+      }
+    };
+    Hedge hedge = Hedge.of(HedgePolicy.builder(learning).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {100, 15}, new String[] {"slow", "fast"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("fast");
+    assertThat(recorded).containsExactly("15 completed", "25 cancelled");
+  }
+
+  @Test
+  void aGiveUpReturnsTheLastRetryableResultWhenTheHandlerAsksForIt() {
+    OutcomeHandler<String> keepLast = OutcomeHandler.<String>builder()
+        .classifier((result, error) -> error != null || result.startsWith("503") ? Verdict.RETRYABLE : Verdict.SUCCESS)
+        .returnLastResultOnGiveUp(true)
+        .build();
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> lastIsAResult =
+        hedge.executeAsync(script(new long[] {30, 5}, new String[] {"503 a", "503 b"}), keepLast);
+    clock.runUntilIdle();
+    assertThat(lastIsAResult).isCompletedWithValue("503 a");
+    assertThat(events).filteredOn(e -> e.contains("discard")).containsExactly("t=30 discard #2 RETRIED 503 b");
+
+    events.clear();
+    attempts.clear();
+    CompletableFuture<String> lastIsAnError =
+        hedge.executeAsync(script(new long[] {30, 5}, new String[] {"!reset", "503 b"}), keepLast);
+    clock.runUntilIdle();
+    assertThat(failureOf(lastIsAnError)).isInstanceOfSatisfying(RetriesExhaustedException.class,
+        e -> assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessage("reset"));
+  }
+
+  @Test
+  void aHedgeTheBreakerRefusesStopsHedgingEvenWhenTheRunningAttemptThenFails() {
+    CircuitOpenException open = new CircuitOpenException("backend", CircuitState.OPEN);
+    AsyncAttempt<String> script = script(new long[] {30, 0, 1}, new String[] {"!reset", null, "never"});
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(context -> context.attempt() == 2
+        ? CompletableFuture.failedFuture(open) : script.start(context), handler);
+    clock.runUntilIdle();
+
+    assertThat(attempts).as("#1 only; #2 was refused, #3 never started").hasSize(1);
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.ADMISSION_DENIED);
+      assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessage("reset");
+      assertThat(e.getSuppressed()).containsExactly(open);
+    });
+  }
+
+  @Test
+  void aDeadlineTimerThatFiresBeforeItIsArmedEndsTheCallAndIsCancelled() {
+    AtomicInteger cancelled = new AtomicInteger();
+    Scheduler firesAtOnce = (task, delay) -> {
+      task.run();
+      return new Cancellable() {
+        @Override
+        public boolean cancel() {
+          cancelled.incrementAndGet();
+          return false;
+        }
+      };
+    };
+    Hedge hedge = Hedge.of(policy(10).deadline(Duration.ofMillis(50)).build(), clock, firesAtOnce);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {5}, new String[] {"ok"}), handler);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class,
+        e -> assertThat(e.reason()).isEqualTo(GiveUpReason.DEADLINE));
+    assertThat(attempts).as("no attempt starts after the deadline").isEmpty();
+    assertThat(cancelled).hasValue(1);
   }
 }
