@@ -3,6 +3,8 @@ package dev.tailguard.functional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tailguard.AsyncAttempt;
+import dev.tailguard.CircuitOpenException;
+import dev.tailguard.CircuitState;
 import dev.tailguard.GiveUpReason;
 import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
@@ -132,5 +134,19 @@ class HedgeAnswersFromOtherThreadsTest {
     answerElsewhere(1, "ok");
     assertThat(call).isCompletedWithValue("ok");
     assertThat(events).containsExactly("SUCCEEDED attempts=1");
+  }
+
+  @Test
+  void anAnswerAfterTheBreakerRefusedAHedgeEndsTheCall() throws Exception {
+    CircuitOpenException open = new CircuitOpenException("backend", CircuitState.OPEN);
+    Hedge hedge = Hedge.of(policy().maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(
+        context -> context.attempt() == 2 ? CompletableFuture.failedFuture(open) : answeredByTheTest.start(context), handler);
+    clock.advanceMillis(10);
+    assertThat(call).as("the refusal only stops hedging").isNotDone();
+
+    answerElsewhere(1, "ok");
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(answers).hasSize(1);
   }
 }

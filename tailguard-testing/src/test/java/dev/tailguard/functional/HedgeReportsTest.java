@@ -291,6 +291,14 @@ class HedgeReportsTest {
 
     asked.clear();
     attempts.clear();
+    CompletableFuture<String> hinted =
+        hedge.executeAsync(script(new long[] {3, 5}, new String[] {"503 retry=20", "ok"}), handler);
+    clock.runUntilIdle();
+    assertThat(hinted).isCompletedWithValue("ok");
+    assertThat(asked).as("the server-hinted hedge asks for attempt 2 too").containsExactly(2);
+
+    asked.clear();
+    attempts.clear();
     CompletableFuture<String> slow = hedge.executeAsync(script(new long[] {100, 100}, new String[] {"a", "b"}), handler);
     clock.advanceMillis(60);
     assertThat(asked).as("one hedge asked for; no timer after the last attempt").containsExactly(2);
