@@ -389,4 +389,43 @@ class HedgeReportsTest {
     assertThat(attempts).as("no attempt starts after the deadline").isEmpty();
     assertThat(cancelled).hasValue(1);
   }
+
+  @Test
+  void aGiveUpSummarisesTheResultsItRecordsButNotTheErrors() {
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {30, 5}, new String[] {"!reset", "503 b"}), handler);
+    clock.runUntilIdle();
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.attempts()).extracting(AttemptRecord::attempt).containsExactly(2, 1);
+      AttemptRecord result = e.attempts().get(0);
+      assertThat(result.resultSummary()).isPresent();
+      assertThat(result.error()).isEmpty();
+      AttemptRecord error = e.attempts().get(1);
+      assertThat(error.resultSummary()).isEmpty();
+      assertThat(error.error()).containsInstanceOf(IOException.class);
+    });
+  }
+
+  @Test
+  void aBreakerRefusalThatArrivesLaterRemovesThePendingHedgeTimer() {
+    CircuitOpenException open = new CircuitOpenException("backend", CircuitState.OPEN);
+    AsyncAttempt<String> script = script(new long[] {100}, new String[] {"ok"});
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(context -> {
+      if (context.attempt() == 2) {
+        CompletableFuture<String> refused = new CompletableFuture<>();
+        clock.schedule(() -> refused.completeExceptionally(open), Duration.ofMillis(1));
+        return refused;
+      }
+      return script.start(context);
+    }, handler);
+    clock.advanceMillis(11);
+
+    assertThat(call).isNotDone();
+    assertThat(clock.pendingTasks()).as("only the primary's answer; hedge #3's timer is gone").isEqualTo(1);
+    clock.runUntilIdle();
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(attempts).hasSize(1);
+  }
 }
