@@ -10,6 +10,7 @@ import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.OutcomeHandler;
+import dev.tailguard.RetryAdmission;
 import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.Verdict;
 import dev.tailguard.testing.FakeClock;
@@ -67,6 +68,7 @@ class HedgeAnswersFromOtherThreadsTest {
 
   private HedgePolicy.Builder policy() {
     return HedgePolicy.builder(HedgeDelay.fixed(Duration.ofMillis(10)))
+        .onAttempt(e -> events.add("start #" + e.attempt()))
         .onDiscard(e -> events.add("discard #" + e.attempt() + " " + e.reason() + " " + e.result()))
         .onComplete(e -> events.add(e.outcome() + " attempts=" + e.attempts()));
   }
@@ -89,7 +91,7 @@ class HedgeAnswersFromOtherThreadsTest {
 
     answerElsewhere(1, "late one");
     answerElsewhere(2, "late two");
-    assertThat(events).containsExactly("ALL_FAILED attempts=2", "discard #1 LATE late one", "discard #2 LATE late two");
+    assertThat(events).containsExactly("start #1", "start #2", "ALL_FAILED attempts=2", "discard #1 LATE late one", "discard #2 LATE late two");
   }
 
   @Test
@@ -104,7 +106,7 @@ class HedgeAnswersFromOtherThreadsTest {
         .satisfies(e -> assertThat(e.getSuppressed()).extracting(Throwable::getMessage).containsExactly("reset"));
 
     answerElsewhere(1, "late");
-    assertThat(events).containsExactly("FAILED attempts=3", "discard #1 LATE late");
+    assertThat(events).containsExactly("start #1", "start #2", "start #3", "FAILED attempts=3", "discard #1 LATE late");
   }
 
   @Test
@@ -133,7 +135,7 @@ class HedgeAnswersFromOtherThreadsTest {
 
     answerElsewhere(1, "ok");
     assertThat(call).isCompletedWithValue("ok");
-    assertThat(events).containsExactly("SUCCEEDED attempts=1");
+    assertThat(events).containsExactly("start #1", "SUCCEEDED attempts=1");
   }
 
   @Test
@@ -148,5 +150,29 @@ class HedgeAnswersFromOtherThreadsTest {
     answerElsewhere(1, "ok");
     assertThat(call).isCompletedWithValue("ok");
     assertThat(answers).hasSize(1);
+  }
+
+  @Test
+  void anAnswerAfterTheBudgetRefusedAHedgeEndsTheCall() throws Exception {
+    RetryAdmission refuseHedges = attempt -> false;
+    Hedge hedge = Hedge.of(policy().maxAttempts(3).admission(refuseHedges).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(answeredByTheTest, handler);
+    clock.advanceMillis(10);
+    assertThat(call).as("the refusal only stops hedging").isNotDone();
+
+    answerElsewhere(1, "ok");
+    assertThat(call).isCompletedWithValue("ok");
+  }
+
+  @Test
+  void anAnswerAfterAServerHintedHedgeStartedEndsTheCall() throws Exception {
+    Hedge hedge = Hedge.of(policy().maxAttempts(3).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(answeredByTheTest, handler);
+    answers.get(0).complete("503 retry=100");
+    clock.advanceMillis(100);
+    assertThat(answers).as("the hinted hedge started").hasSize(2);
+
+    answerElsewhere(2, "ok");
+    assertThat(call).isCompletedWithValue("ok");
   }
 }

@@ -428,4 +428,83 @@ class HedgeReportsTest {
     assertThat(call).isCompletedWithValue("ok");
     assertThat(attempts).hasSize(1);
   }
+
+  @Test
+  void aCallTheAdmissionRefusesOutrightSendsNothing() {
+    RetryAdmission throttled = new RetryAdmission() {
+      @Override
+      public boolean admit(int attempt) {
+        return true;
+      }
+
+      @Override
+      public boolean admitRequest() {
+        return false;
+      }
+    };
+    Hedge hedge = Hedge.of(policy(10).admission(throttled).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {5}, new String[] {"ok"}), handler);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(BudgetExhaustedException.class, e -> assertThat(e.attempt()).isEqualTo(1));
+    assertThat(attempts).isEmpty();
+  }
+
+  @Test
+  void aHedgeRefusedUnderKillCallEndsTheCallAsKilledAndSaysSo() {
+    Hedge hedge = Hedge.of(policy(10).admission(attempt -> false).whenHedgeRefused(HedgePolicy.RefusedHedge.KILL_CALL).build(),
+        clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {100}, new String[] {"slow"}), handler);
+    clock.advanceMillis(10);
+
+    assertThat(Hedge.isKilled(failureOf(call))).isTrue();
+    assertThat(events).last().isEqualTo("t=10 KILLED winner=0 attempts=1 elapsed=10");
+    assertThat(attempts.get(0)).isCancelled();
+    clock.runUntilIdle();
+  }
+
+  @Test
+  void aSchedulerThatRefusesTheDeadlineTimerEndsTheCallAndSaysSo() {
+    Hedge hedge = Hedge.of(policy(10).deadline(Duration.ofSeconds(1)).build(), clock, (task, delay) -> {
+      throw new RejectedExecutionException("shut down");
+    });
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {5}, new String[] {"ok"}), handler);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class,
+        e -> assertThat(e.reason()).isEqualTo(GiveUpReason.SCHEDULER_REJECTED));
+    assertThat(events).containsExactly("t=0 ALL_FAILED winner=0 attempts=0 elapsed=0");
+  }
+
+  @Test
+  void aHedgeCancelledWhileItStartsHasItsFutureCancelled() {
+    // Starting hedge #2 lets the primary answer first (as a blocking adapter might): the call is
+    // won before #2's future is known, and that future must then be cancelled, not left running.
+    Hedge hedge = Hedge.of(policy(10).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> primary = new CompletableFuture<>();
+    CompletableFuture<String> hedged = new CompletableFuture<>();
+    CompletableFuture<String> call = hedge.executeAsync(context -> {
+      if (context.attempt() == 1) {
+        return primary;
+      }
+      primary.complete("primary");
+      return hedged;
+    }, handler);
+    clock.advanceMillis(10);
+
+    assertThat(call).isCompletedWithValue("primary");
+    assertThat(hedged).isCancelled();
+  }
+
+  @Test
+  void aDelayThatThrowsMeansNoTimedHedgeAndThePrimaryDecides() {
+    HedgeDelay broken = (hedge, random) -> {
+      throw new IllegalStateException("broken delay");
+    };
+    Hedge hedge = Hedge.of(HedgePolicy.builder(broken).maxAttempts(2).build(), clock, clock);
+    CompletableFuture<String> call = hedge.executeAsync(script(new long[] {50}, new String[] {"ok"}), handler);
+    assertThat(clock.pendingTasks()).as("only the primary's answer").isEqualTo(1);
+    clock.runUntilIdle();
+
+    assertThat(call).isCompletedWithValue("ok");
+    assertThat(attempts).hasSize(1);
+  }
 }
