@@ -13,8 +13,10 @@ import dev.tailguard.Hedge;
 import dev.tailguard.HedgeDelay;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.OutcomeHandler;
+import dev.tailguard.Pipeline;
 import dev.tailguard.RetriesExhaustedException;
 import dev.tailguard.RetryAdmission;
+import dev.tailguard.Timeout;
 import dev.tailguard.Verdict;
 import dev.tailguard.event.ResultDiscardedEvent;
 import dev.tailguard.testing.FakeClock;
@@ -506,5 +508,25 @@ class HedgeReportsTest {
 
     assertThat(call).isCompletedWithValue("ok");
     assertThat(attempts).hasSize(1);
+  }
+
+  @Test
+  void aPipelinesAttemptTimeoutEndsEachHedgedAttemptThatHangs() {
+    Pipeline pipeline = Pipeline.builder()
+        .hedge(policy(10).maxAttempts(2).build())
+        .timeout(Timeout.of(Duration.ofMillis(5)))
+        .clock(clock).scheduler(clock)
+        .build();
+    CompletableFuture<String> call = pipeline.executeAsync(script(new long[] {0, 0}, new String[] {null, null}), handler);
+    clock.advanceMillis(5);
+    assertThat(attempts).as("#1 timed out at 5 ms; the failure started #2 at once").hasSize(2);
+    clock.advanceMillis(5);
+
+    assertThat(failureOf(call)).isInstanceOfSatisfying(RetriesExhaustedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(GiveUpReason.MAX_ATTEMPTS);
+      assertThat(e.attempts()).extracting(r -> r.error().orElseThrow()).allSatisfy(
+          error -> assertThat(error).isInstanceOf(AttemptTimeoutException.class));
+    });
+    assertThat(attempts).allSatisfy(attempt -> assertThat(attempt).isCancelled());
   }
 }
