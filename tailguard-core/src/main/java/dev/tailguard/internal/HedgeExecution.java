@@ -86,6 +86,8 @@ public final class HedgeExecution<T> {
   private Cancellable deadlineTimer;
   private List<AttemptRecord> failures;
   private T lastRetryableResult;
+  /** The attempt that produced {@code lastRetryableResult}: hedges answer out of order. */
+  private int lastRetryableAttempt;
   private Throwable lastError;
   private BudgetExhaustedException denial;
   /** A hedge refused below the engine (a breaker) while others ran, attached to a give-up. */
@@ -399,6 +401,7 @@ public final class HedgeExecution<T> {
     GiveUpReason reason;
     Cancellable timer = null;
     T replaced;
+    int replacedAttempt;
     lock.lock();
     try {
       if (failures == null) {
@@ -407,7 +410,9 @@ public final class HedgeExecution<T> {
       failures.add(new AttemptRecord(flight.number, flight.startNanos - startNanos, elapsed, Verdict.RETRYABLE, error,
           error == null ? summary(result) : null));
       replaced = lastRetryableResult;
+      replacedAttempt = lastRetryableAttempt;
       lastRetryableResult = error == null ? result : null;
+      lastRetryableAttempt = flight.number;
       lastError = error;
       boolean mayHedge = !done && stopped == null && flights.size() < policy.maxAttempts();
       if (mayHedge && hint != RetryDecider.NO_HINT) {
@@ -436,7 +441,7 @@ public final class HedgeExecution<T> {
       lock.unlock();
     }
     // Only the last retryable result may be returned on give-up; an earlier one is released now.
-    discard(flight.number - 1, replaced, ResultDiscardedEvent.Reason.RETRIED);
+    discard(replacedAttempt, replaced, ResultDiscardedEvent.Reason.RETRIED);
     if (timer != null) {
       timer.cancel();
     }
@@ -569,12 +574,15 @@ public final class HedgeExecution<T> {
     final Cancellable timer;
     final Cancellable deadlineTimer;
     final T retainedResult;
+    /** The attempt that produced {@code retainedResult}. */
+    final int retainedAttempt;
 
-    Ending(List<Flight<T>> unsettled, Cancellable timer, Cancellable deadlineTimer, T retainedResult) {
+    Ending(List<Flight<T>> unsettled, Cancellable timer, Cancellable deadlineTimer, T retainedResult, int retainedAttempt) {
       this.unsettled = unsettled;
       this.timer = timer;
       this.deadlineTimer = deadlineTimer;
       this.retainedResult = retainedResult;
+      this.retainedAttempt = retainedAttempt;
     }
   }
 
@@ -597,7 +605,7 @@ public final class HedgeExecution<T> {
   // Guarded by lock. Sets done and takes everything the ending thread must clean up.
   private Ending<T> endUnderLock(Flight<T> keep) {
     done = true;
-    Ending<T> ending = new Ending<>(unsettledExcept(keep), hedgeTimer, deadlineTimer, lastRetryableResult);
+    Ending<T> ending = new Ending<>(unsettledExcept(keep), hedgeTimer, deadlineTimer, lastRetryableResult, lastRetryableAttempt);
     hedgeTimer = null;
     deadlineTimer = null;
     lastRetryableResult = null;
@@ -605,10 +613,10 @@ public final class HedgeExecution<T> {
   }
 
   /** Cancels the timers and the unsettled attempts, and releases a retained retryable result. */
-  private void cleanUp(Ending<T> ending, int attempt, ResultDiscardedEvent.Reason reason) {
+  private void cleanUp(Ending<T> ending, ResultDiscardedEvent.Reason reason) {
     cancelTimers(ending);
     cancelAll(ending.unsettled);
-    discard(attempt, ending.retainedResult, reason);
+    discard(ending.retainedAttempt, ending.retainedResult, reason);
   }
 
   private static void cancelTimers(Ending<?> ending) {
@@ -627,7 +635,7 @@ public final class HedgeExecution<T> {
       discard(winner.number, error == null ? result : null, ResultDiscardedEvent.Reason.CALL_ENDED);
       return;
     }
-    cleanUp(ending, winner.number, ResultDiscardedEvent.Reason.RETRIED);
+    cleanUp(ending, ResultDiscardedEvent.Reason.RETRIED);
     boolean delivered;
     if (error != null) {
       attachFailures(error);
@@ -669,10 +677,10 @@ public final class HedgeExecution<T> {
     T lastResult = ending.retainedResult;
     if (last == null && lastResult != null && handler.returnLastResultOnGiveUp()) {
       if (!promise.complete(lastResult)) {
-        discard(history.size(), lastResult, ResultDiscardedEvent.Reason.CALL_ENDED);
+        discard(ending.retainedAttempt, lastResult, ResultDiscardedEvent.Reason.CALL_ENDED);
       }
     } else {
-      discard(history.size(), lastResult, ResultDiscardedEvent.Reason.GAVE_UP);
+      discard(ending.retainedAttempt, lastResult, ResultDiscardedEvent.Reason.GAVE_UP);
       Throwable cause = last;
       if (cause == null && lastResult == null && !ending.unsettled.isEmpty()) {
         // Nothing had failed yet: the oldest attempt still running is the one out of time.
@@ -714,7 +722,7 @@ public final class HedgeExecution<T> {
     if (ending == null) {
       return;
     }
-    cleanUp(ending, 0, ResultDiscardedEvent.Reason.CALL_ENDED);
+    cleanUp(ending, ResultDiscardedEvent.Reason.CALL_ENDED);
     CallKilledException killed = new CallKilledException("hedged call killed: the admission refused hedge " + refusedAttempt);
     killed.initCause(new BudgetExhaustedException(refusedAttempt, policy.admission().state()));
     promise.completeExceptionally(killed);
@@ -725,7 +733,7 @@ public final class HedgeExecution<T> {
   private void kill() {
     Ending<T> ending = finish(null);
     if (ending != null) {
-      cleanUp(ending, 0, ResultDiscardedEvent.Reason.CALL_ENDED);
+      cleanUp(ending, ResultDiscardedEvent.Reason.CALL_ENDED);
       completed(HedgeCompletedEvent.Outcome.KILLED, 0);
     }
   }
