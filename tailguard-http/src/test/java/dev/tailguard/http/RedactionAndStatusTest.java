@@ -28,6 +28,27 @@ class RedactionAndStatusTest {
   }
 
   @Test
+  void onlyAllowListedHeadersAreLoggable_everyOtherIsSensitive() {
+    assertThat(Redaction.isSensitiveHeader("Authorization")).isTrue();
+    assertThat(Redaction.isSensitiveHeader("X-Whatever")).isTrue();
+    assertThat(Redaction.isSensitiveHeader("Accept")).isFalse();
+    assertThat(Redaction.isSensitiveHeader("ACCEPT")).isFalse();
+  }
+
+  @Test
+  void percentEncodedParameterNamesAreDecodedBeforeTheyAreJudged_wherePercentSignsAndZeroDigitsStand() {
+    // %74 is 't', %70 'p': a name that starts with an escape, and an escape whose low digit is 0.
+    assertThat(Redaction.uri(URI.create("http://h/x?%74oken=T1&%70wd=P1&page=2")))
+        .isEqualTo("http://h/x?%74oken=<redacted>&%70wd=<redacted>&page=2");
+    assertThat(Redaction.isSensitiveParameter("%74oken")).isTrue();
+    // An escape cut short at the end of a name (java.net.URI rejects it; OkHttp's names come raw)
+    // is kept as it is, not read past the end.
+    assertThat(Redaction.isSensitiveParameter("page%4")).isFalse();
+    assertThat(Redaction.isSensitiveParameter("page%")).isFalse();
+    assertThat(Redaction.isSensitiveParameter("%6")).isFalse();
+  }
+
+  @Test
   void retriesOnlyTransientStatusesByDefault() {
     HttpStatusPolicy policy = HttpStatusPolicy.defaults();
     for (int status : new int[] {408, 429, 502, 503, 504}) {
