@@ -62,4 +62,15 @@ class RedactionAndStatusTest {
     assertThat(policy.isRetryable(429)).as("the original is unchanged").isTrue();
     assertThatThrownBy(() -> HttpStatusPolicy.of(99)).hasMessage("status must be in [100, 599]: 99");
   }
+  @Test
+  void aStatusThatIsNotRetryableIsASuccessBelow500AndAFailureFrom500() {
+    HttpStatusPolicy policy = HttpStatusPolicy.of(503);
+    assertThat(policy.isRetryable(503)).isTrue();
+    assertThat(policy.isRetryable(502)).isFalse();
+    assertThat(policy.verdict(503, null, true)).isEqualTo(dev.tailguard.Verdict.RETRYABLE);
+    assertThat(policy.verdict(503, null, false)).as("not retry-safe").isEqualTo(dev.tailguard.Verdict.NON_RETRYABLE);
+    assertThat(policy.verdict(500, null, true)).isEqualTo(dev.tailguard.Verdict.NON_RETRYABLE);
+    assertThat(policy.verdict(499, null, true)).isEqualTo(dev.tailguard.Verdict.SUCCESS);
+    assertThat(HttpStatusPolicy.defaults()).hasToString("HttpStatusPolicy[408, 429, 502, 503, 504]");
+  }
 }
