@@ -333,4 +333,42 @@ class HttpCallTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(scripted.pushPromiseHandlers).containsExactly(pushes);
   }
+  @Test
+  void aHeldBodyOfExactlyTheDrainLimit_reachesTheCallerWhenTheRetryIsRefused() throws Exception {
+    String sixteen = "0123456789abcdef";
+    try (LoopbackHttpServer server = new LoopbackHttpServer(status(503, sixteen), status(200, "not asked"))) {
+      ResilientHttpClient client = ResilientHttpClient.builder().client(HttpClient.newHttpClient()).maxDrainBytes(16)
+          .retry(RetryPolicy.builder().maxAttempts(2).backoff(Backoff.none()).admission(attempt -> false).build()).build();
+
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(server.uri("/")).build(), BodyHandlers.ofString());
+
+      assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.body()).as("held, not overflowed, then handed over").isEqualTo(sixteen);
+      assertThat(server.received()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aRetryableAnswerOverTheDrainLimit_isAbortedNotReadToItsEnd() throws Exception {
+    CountDownLatch aborted = new CountDownLatch(1);
+    LoopbackHttpServer.Reply endless = exchange -> {
+      // Far more than any test could read: only the client's abort ends this answer.
+      exchange.sendResponseHeaders(503, 1L << 40);
+      byte[] chunk = new byte[64 * 1024];
+      try (OutputStream out = exchange.getResponseBody()) {
+        while (true) {
+          out.write(chunk);
+        }
+      } catch (IOException closedByClient) {
+        aborted.countDown();
+      }
+    };
+    try (LoopbackHttpServer server = new LoopbackHttpServer(endless, status(200, "ok"))) {
+      HttpResponse<String> response = retrying(HttpClient.newHttpClient(), 2).maxDrainBytes(1024).build()
+          .send(HttpRequest.newBuilder(server.uri("/")).build(), BodyHandlers.ofString());
+
+      assertThat(response.body()).isEqualTo("ok");
+      assertThat(aborted.await(BOUND.toSeconds(), TimeUnit.SECONDS)).as("the 503's exchange was aborted").isTrue();
+    }
+  }
 }
