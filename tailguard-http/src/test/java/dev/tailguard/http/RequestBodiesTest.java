@@ -24,7 +24,11 @@ class RequestBodiesTest {
 
   /** A one-shot body that sends an item only when asked for one, then completes or fails. */
   private static BodyPublisher oneShot(Throwable failure, String... chunks) {
-    Flow.Publisher<ByteBuffer> publisher = subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+    return BodyPublishers.fromPublisher(items(failure, chunks));
+  }
+
+  private static Flow.Publisher<ByteBuffer> items(Throwable failure, String... chunks) {
+    return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
       private int next;
       private boolean ended;
 
@@ -49,7 +53,6 @@ class RequestBodiesTest {
         ended = true;
       }
     });
-    return BodyPublishers.fromPublisher(publisher);
   }
 
   /** Everything a publisher sends to a subscriber that asks for all of it, and how it ended. */
@@ -134,5 +137,38 @@ class RequestBodiesTest {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     assertThat(drain(body.publisher().orElseThrow(), failure)).isEqualTo("abcdef|complete");
     assertThat(body.bytesRead()).as("the first item did not fit").isEqualTo(3);
+  }
+  @Test
+  void aOneShotBodyDeclaringExactlyTheCapIsRead_oneDeclaringMoreIsNotReadAtAll() throws Exception {
+    BodyPublisher exact = BodyPublishers.fromPublisher(items(null, "abc", "def"), 6);
+    RequestBodies.Prepared read = RequestBodies.prepare(Optional.of(exact), 6, budget.open()).get();
+    assertThat(read.replayable()).isTrue();
+
+    java.util.concurrent.atomic.AtomicBoolean subscribed = new java.util.concurrent.atomic.AtomicBoolean();
+    BodyPublisher over = BodyPublishers.fromPublisher(subscriber -> subscribed.set(true), 7);
+    RequestBodies.Prepared notRead = RequestBodies.prepare(Optional.of(over), 6, budget.open()).get();
+    assertThat(notRead.replayable()).isFalse();
+    assertThat(notRead.bytesRead()).isZero();
+    assertThat(notRead.limit()).isEqualTo(6);
+    assertThat(notRead.publisher()).containsSame(over);
+    assertThat(subscribed).as("nothing of it was read").isFalse();
+  }
+
+  @Test
+  void stringBytesFileAndEmptyBodiesAreReplayableAsTheyAre() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("tailguard-body", ".txt");
+    try {
+      for (BodyPublisher replayable : new BodyPublisher[] {BodyPublishers.ofString("0123456789"),
+          BodyPublishers.ofByteArray(new byte[10]), BodyPublishers.ofFile(file), BodyPublishers.noBody()}) {
+        assertThat(RequestBodies.isReplayable(replayable)).as("%s", replayable).isTrue();
+        RequestBodies.Prepared prepared = RequestBodies.prepare(Optional.of(replayable), 1, budget.open()).get();
+        assertThat(prepared.replayable()).isTrue();
+        assertThat(prepared.publisher()).as("sent as it is, whatever the cap").containsSame(replayable);
+      }
+    } finally {
+      java.nio.file.Files.delete(file);
+    }
+    assertThat(RequestBodies.isReplayable(oneShot(null, "x"))).isFalse();
+    assertThat(budget.inUse()).isZero();
   }
 }
