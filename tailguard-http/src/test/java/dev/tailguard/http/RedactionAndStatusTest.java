@@ -41,6 +41,7 @@ class RedactionAndStatusTest {
     assertThat(Redaction.uri(URI.create("http://h/x?%74oken=T1&%70wd=P1&page=2")))
         .isEqualTo("http://h/x?%74oken=<redacted>&%70wd=<redacted>&page=2");
     assertThat(Redaction.isSensitiveParameter("%74oken")).isTrue();
+    assertThat(Redaction.uri(URI.create("http://h:0/x?page=1"))).as("an explicit port 0 is kept").isEqualTo("http://h:0/x?page=1");
     // An escape cut short at the end of a name (java.net.URI rejects it; OkHttp's names come raw)
     // is kept as it is, not read past the end.
     assertThat(Redaction.isSensitiveParameter("page%4")).isFalse();
