@@ -59,6 +59,27 @@ class GatedEventListenerTest {
     @Override public void proxySelectEnd(Call call, HttpUrl url, List<Proxy> proxies) {
       note(call, "proxySelectEnd");
     }
+    @Override public void dnsStart(Call call, String domainName) {
+      note(call, "dnsStart");
+    }
+    @Override public void dnsEnd(Call call, String domainName, List<InetAddress> addresses) {
+      note(call, "dnsEnd");
+    }
+    @Override public void canceled(Call call) {
+      note(call, "canceled");
+    }
+    @Override public void cacheMiss(Call call) {
+      note(call, "cacheMiss");
+    }
+    @Override public void cacheHit(Call call, Response response) {
+      note(call, "cacheHit");
+    }
+    @Override public void cacheConditionalHit(Call call, Response response) {
+      note(call, "cacheConditionalHit");
+    }
+    @Override public void satisfactionFailure(Call call, Response response) {
+      note(call, "satisfactionFailure");
+    }
     @Override public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
       note(call, "connectStart");
     }
@@ -160,5 +181,54 @@ class GatedEventListenerTest {
       }
     }).isInstanceOf(IOException.class);
     assertThat(events).contains("responseHeadersEnd", "responseFailed");
+  }
+  @Test
+  void nameResolutionAndALosingHedgesCancelAreReported() throws Exception {
+    // A name only this client knows, resolved to 127.0.0.1: no real DNS is asked.
+    OkHttpClient resolving = base.newBuilder().dns(host -> {
+      if (!host.equals("tailguard.test")) {
+        throw new java.net.UnknownHostException(host);
+      }
+      return List.of(InetAddress.getLoopbackAddress());
+    }).build();
+    server.enqueue(new MockResponse().setBody("slow").setHeadersDelay(5, java.util.concurrent.TimeUnit.SECONDS));
+    server.enqueue(new MockResponse().setBody("fast"));
+    OkHttpClient hedging = TailguardOkHttp.hedging(resolving,
+        dev.tailguard.HedgePolicy.builder(dev.tailguard.HedgeDelay.fixed(Duration.ofMillis(50))).maxAttempts(2).build());
+    Request get = new Request.Builder().url("http://tailguard.test:" + server.getPort() + "/").build();
+
+    try (Response response = hedging.newCall(get).execute()) {
+      assertThat(response.body().string()).isEqualTo("fast");
+    }
+
+    assertThat(events).containsSubsequence("proxySelectEnd", "dnsStart", "dnsEnd", "connectStart");
+    dev.tailguard.testing.Eventually.holds(() -> events.contains("canceled"), Duration.ofSeconds(10));
+    assertThat(events).as("the loser's cancel").contains("canceled");
+  }
+
+  @Test
+  void cacheEventsAreReported() throws Exception {
+    java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("tailguard-okhttp-cache");
+    okhttp3.Cache cache = new okhttp3.Cache(directory.toFile(), 1 << 20);
+    try {
+      OkHttpClient caching = retrying(base.newBuilder().cache(cache).build());
+      server.enqueue(new MockResponse().setBody("fresh").setHeader("Cache-Control", "max-age=60"));
+      server.enqueue(new MockResponse().setBody("tagged").setHeader("ETag", "\"v1\"").setHeader("Cache-Control", "no-cache"));
+      server.enqueue(new MockResponse().setResponseCode(304).setHeader("ETag", "\"v1\""));
+
+      for (String path : new String[] {"/fresh", "/fresh", "/tagged", "/tagged"}) {
+        try (Response response = caching.newCall(new Request.Builder().url(server.url(path)).build()).execute()) {
+          response.body().string();
+        }
+      }
+      Request onlyCached = new Request.Builder().url(server.url("/never")).cacheControl(okhttp3.CacheControl.FORCE_CACHE).build();
+      try (Response response = caching.newCall(onlyCached).execute()) {
+        assertThat(response.code()).isEqualTo(504);
+      }
+
+      assertThat(events).contains("cacheMiss", "cacheHit", "cacheConditionalHit", "satisfactionFailure");
+    } finally {
+      cache.delete();
+    }
   }
 }
