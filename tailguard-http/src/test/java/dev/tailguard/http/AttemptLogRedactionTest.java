@@ -92,4 +92,18 @@ class AttemptLogRedactionTest {
           .contains("/app;jsessionid=<redacted>/items;v=2?", "to%6Ben=<redacted>", "pwd=<redacted>", "page=3"));
     }
   }
+
+  @Test
+  void theAttemptLogGivesTheAttemptsDurationOnTheClientsClock() throws Exception {
+    // The clock stands still at an hour in: the attempt took 0 ms by it, whatever the network did.
+    dev.tailguard.testing.FakeClock clock = new dev.tailguard.testing.FakeClock(java.time.Duration.ofHours(1).toNanos());
+    try (LoopbackHttpServer server = new LoopbackHttpServer(status(200, "ok"))) {
+      ResilientHttpClient client = ResilientHttpClient.builder().client(HttpClient.newHttpClient())
+          .clock(clock).scheduler(clock).build();
+
+      client.send(HttpRequest.newBuilder(server.uri("/timed")).build(), BodyHandlers.ofString());
+
+      assertThat(linesAbout(server)).singleElement().satisfies(line -> assertThat(line).endsWith("-> HTTP 200 in 0 ms"));
+    }
+  }
 }

@@ -171,4 +171,73 @@ class HttpResilienceTest {
     assertThatThrownBy(() -> HttpResilience.standard().totalDeadline(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("totalDeadline");
   }
+  @Test
+  void endpointsKeepAnExplicitPortZeroAndGiveUnknownSchemesNoDefaultPort() {
+    assertThat(HttpResilience.endpointOf(URI.create("http://h:0/x"))).isEqualTo("http://h:0");
+    assertThat(HttpResilience.endpointOf(URI.create("ftp://Files.Example/x"))).isEqualTo("ftp://files.example");
+    assertThatThrownBy(() -> HttpResilience.endpointOf(URI.create("mailto:a@b.example")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void applyToGivesAnAdapterTheAttemptTimeoutOnlyWhenThereIsOne() {
+    HttpResilience timed = HttpResilience.standard().attemptTimeout(Duration.ofMillis(700)).build();
+    HttpResilience.Endpoint endpoint = timed.endpoint(URI.create("https://a.example/"));
+    ResilientHttpClient.Builder adapter = timed.applyTo(ResilientHttpClient.builder(), endpoint);
+    assertThat(adapter.timeout()).isSameAs(timed.attemptTimeout());
+    assertThat(adapter.retryPolicy()).isSameAs(endpoint.retryPolicy());
+    assertThat(adapter.circuitBreaker()).isSameAs(endpoint.breaker());
+
+    HttpResilience untimed = HttpResilience.standard().noAttemptTimeout().build();
+    assertThat(untimed.attemptTimeout()).isNull();
+    assertThat(untimed.applyTo(ResilientHttpClient.builder(), untimed.endpoint(URI.create("https://a.example/"))).timeout())
+        .isNull();
+  }
+
+  @Test
+  void everyNewEndpointIsAnnouncedOnce() {
+    java.util.List<String> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpResilience resilience = HttpResilience.standard().onNewEndpoint(e -> announced.add(e.name())).build();
+
+    resilience.endpoint(URI.create("https://a.example/x"));
+    resilience.endpoint(URI.create("https://a.example/y"));
+    resilience.endpoint(URI.create("https://b.example/"));
+
+    assertThat(announced).containsExactly("https://a.example:443", "https://b.example:443");
+  }
+
+  @Test
+  void settingsAreReportedAsGiven() {
+    FakeClock clock = new FakeClock();
+    HttpStatusPolicy statuses = HttpStatusPolicy.of(503);
+    dev.tailguard.RetryAdmission budget = dev.tailguard.RetryBudget.tokenBucket().clock(clock).build();
+    HttpResilience resilience = HttpResilience.standard().retryableStatuses(statuses).serverHonoursIdempotencyKey(true)
+        .budget(budget).clock(clock).scheduler(clock).build();
+
+    assertThat(resilience.kind()).isEqualTo(HttpResilience.Kind.STANDARD);
+    assertThat(resilience.retryableStatuses()).isSameAs(statuses);
+    assertThat(resilience.serverHonoursIdempotencyKey()).isTrue();
+    assertThat(HttpResilience.standard().build().serverHonoursIdempotencyKey()).isFalse();
+    assertThat(resilience.budget()).isSameAs(budget);
+    assertThat(resilience.clock()).isSameAs(clock);
+    assertThat(resilience.scheduler()).isSameAs(clock);
+    assertThat(HttpResilience.standardHedging().build().kind()).isEqualTo(HttpResilience.Kind.STANDARD_HEDGING);
+    assertThat(resilience.toString()).startsWith("HttpResilience{STANDARD, deadline=PT30S, maxAttempts=4");
+  }
+
+  @Test
+  void boundarySettingsAreAcceptedAndTheRangeInTheMessageIsTheKinds() {
+    assertThat(HttpResilience.standard().maxAttempts(1).build().endpoint(URI.create("https://a.example/"))
+        .retryPolicy().maxAttempts()).isEqualTo(1);
+    assertThat(HttpResilience.standardHedging().maxAttempts(10).build().endpoint(URI.create("https://a.example/"))
+        .hedgePolicy().maxAttempts()).isEqualTo(10);
+    assertThat(HttpResilience.standard().maxEndpoints(1).build().endpoints().maxSize()).isEqualTo(1);
+    assertThatThrownBy(() -> HttpResilience.standard().maxEndpoints(0)).hasMessageContaining("maxEndpoints");
+    assertThatThrownBy(() -> HttpResilience.standard().maxAttempts(0)).hasMessage("maxAttempts must be in [1, 2147483647]: 0");
+    assertThatThrownBy(() -> HttpResilience.standardHedging().maxAttempts(0)).hasMessage("maxAttempts must be in [1, 10]: 0");
+    assertThatThrownBy(() -> HttpResilience.standardHedging().hedgeBudget(0)).hasMessageContaining("hedgeBudget");
+    assertThatThrownBy(() -> HttpResilience.standardHedging().hedgeBudget(1)).hasMessageContaining("hedgeBudget");
+    HttpResilience hedging = HttpResilience.standardHedging().hedgeBudget(0.25).build();
+    assertThat(hedging.budget().state().kind()).containsIgnoringCase("ratio");
+  }
 }

@@ -27,4 +27,17 @@ class NeverSentTest {
     assertThat(NeverSent.isNeverSent(new java.net.http.HttpTimeoutException("request timed out"))).isFalse();
     assertThat(NeverSent.isNeverSent(new java.net.ProtocolException("Invalid status line"))).isFalse();
   }
+  @Test
+  void theCauseChainIsSearchedEightDeep_notFurther() {
+    assertThat(NeverSent.isNeverSent(wrapped(new ConnectException("refused"), 7))).as("the eighth link").isTrue();
+    assertThat(NeverSent.isNeverSent(wrapped(new ConnectException("refused"), 8))).as("the ninth link").isFalse();
+  }
+
+  private static Throwable wrapped(Throwable root, int times) {
+    Throwable current = root;
+    for (int i = 0; i < times; i++) {
+      current = new IOException("wrapper " + i, current);
+    }
+    return current;
+  }
 }

@@ -108,4 +108,25 @@ class ReplayBudgetTest {
     assertThatThrownBy(() -> ResilientHttpClient.builder().maxReplayBytesInFlight(-5))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxReplayBytesInFlight must be >= 0: -5");
   }
+  @Test
+  void reservationsMayFillTheBudgetExactly_andGiveItBackOnce() {
+    ReplayBudget budget = new ReplayBudget(10);
+    ReplayBudget.Reservation first = budget.open();
+    ReplayBudget.Reservation second = budget.open();
+
+    assertThat(first.tryAdd(6)).isTrue();
+    assertThat(budget.available()).isEqualTo(4);
+    assertThat(second.tryAdd(5)).as("one byte over").isFalse();
+    assertThat(second.tryAdd(4)).as("exactly what is left").isTrue();
+    assertThat(budget.available()).isZero();
+    assertThat(budget.inUse()).isEqualTo(10);
+
+    first.close();
+    first.close();
+    assertThat(budget.available()).as("given back once").isEqualTo(6);
+    assertThat(first.tryAdd(1)).as("a closed reservation takes nothing").isFalse();
+    second.close();
+    assertThat(budget.inUse()).isZero();
+    assertThat(budget.available()).isEqualTo(10);
+  }
 }

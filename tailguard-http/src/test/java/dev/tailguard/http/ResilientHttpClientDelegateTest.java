@@ -215,9 +215,34 @@ class ResilientHttpClientDelegateTest {
     HttpRequest oneShot = HttpRequest.newBuilder(URI_)
         .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5}))).build();
 
-    assertThat(client.sendIdempotent(oneShot, BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    // The listener's failure is not swallowed unseen: it is logged, with the exception, as a WARNING.
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.tailguard.http");
+    List<java.util.logging.LogRecord> records = new CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override public void publish(java.util.logging.LogRecord record) {
+        records.add(record);
+      }
+      @Override public void flush() {}
+      @Override public void close() {}
+    };
+    java.util.logging.Level previous = jul.getLevel();
+    jul.setLevel(java.util.logging.Level.ALL);
+    jul.addHandler(capture);
+    try {
+      assertThat(client.sendIdempotent(oneShot, BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    } finally {
+      jul.removeHandler(capture);
+      jul.setLevel(previous);
+    }
     assertThat(events).singleElement().satisfies(event -> assertThat(event.cap()).isEqualTo(2));
     assertThat(delegate.sent).hasSize(1);
+    assertThat(records).filteredOn(r -> r.getLevel() == java.util.logging.Level.WARNING).singleElement()
+        .satisfies(r -> {
+          assertThat(r.getMessage()).contains("onBodyNotReplayable listener failed");
+          assertThat(r.getThrown()).hasMessage("listener bug");
+        });
+    assertThat(records).filteredOn(r -> r.getLevel() == java.util.logging.Level.FINE)
+        .anySatisfy(r -> assertThat(r.getMessage()).startsWith("not retryable: BodyNotReplayableEvent[method=POST"));
   }
 
   @Test

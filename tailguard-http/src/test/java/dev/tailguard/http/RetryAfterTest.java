@@ -64,4 +64,36 @@ class RetryAfterTest {
     assertThat(RetryAfter.rateLimitReset(Long.toString(inAMinute), NOW)).contains(Duration.ofSeconds(60));
     assertThat(RetryAfter.rateLimitReset("soon", NOW)).isEmpty();
   }
+  @Test
+  void delaySecondsJustBelowTheSaturationPointAreExactAndJustAboveSaturateExactly() {
+    // 9223372036 s is RetryAfter.SATURATED (Long.MAX_VALUE nanoseconds in whole seconds).
+    assertThat(RetryAfter.deltaSeconds("9223372036")).contains(RetryAfter.SATURATED);
+    assertThat(RetryAfter.deltaSeconds("9223372030")).as("a value below the bound is not rounded up to it")
+        .contains(Duration.ofSeconds(9_223_372_030L));
+    assertThat(RetryAfter.deltaSeconds("9223372037")).as("one above saturates, never wraps")
+        .contains(RetryAfter.SATURATED);
+    assertThat(RetryAfter.deltaSeconds("92233720369")).contains(RetryAfter.SATURATED);
+  }
+
+  @Test
+  void rateLimitResetReadsExactlyTenYearsAsSecondsAndASaturatedValueAsItself() {
+    long tenYears = Duration.ofDays(3650).getSeconds();
+    assertThat(RetryAfter.rateLimitReset(Long.toString(tenYears), NOW)).contains(Duration.ofDays(3650));
+    assertThat(RetryAfter.rateLimitReset(Long.toString(tenYears + 1), NOW))
+        .as("one more is a Unix timestamp (1979, in the past of NOW): no wait").contains(Duration.ZERO);
+    assertThat(RetryAfter.rateLimitReset("9223372036", NOW)).as("the saturated value is not a timestamp")
+        .contains(RetryAfter.SATURATED);
+  }
+
+  @Test
+  void rfc850TwoDigitYearsBelow70AreThisCenturyAnd70IsTheLast() {
+    assertThat(RetryAfter.httpDate("Thursday, 01-Jan-70 00:00:00 GMT")).contains(Instant.EPOCH);
+    assertThat(RetryAfter.httpDate("Tuesday, 31-Dec-69 23:59:59 GMT")).contains(Instant.parse("2069-12-31T23:59:59Z"));
+  }
+
+  @Test
+  void asctimeAcceptsTwoDigitDaysButNotThree() {
+    assertThat(RetryAfter.httpDate("Wed Nov 16 08:49:37 1994")).contains(Instant.parse("1994-11-16T08:49:37Z"));
+    assertThat(RetryAfter.httpDate("Wed Nov 016 08:49:37 1994")).isEmpty();
+  }
 }

@@ -38,6 +38,8 @@ final class ScriptedHttpClient extends HttpClient implements AutoCloseable {
   private final Queue<Function<HttpRequest, CompletableFuture<HttpResponse<?>>>> script = new ArrayDeque<>();
   final List<HttpRequest> sent = new CopyOnWriteArrayList<>();
   final List<CompletableFuture<?>> futures = new CopyOnWriteArrayList<>();
+  /** The push promise handlers attempts were sent with, in order. */
+  final List<HttpResponse.PushPromiseHandler<?>> pushPromiseHandlers = new CopyOnWriteArrayList<>();
   int closes;
   Exception closeFailure;
 
@@ -104,6 +106,7 @@ final class ScriptedHttpClient extends HttpClient implements AutoCloseable {
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
+    pushPromiseHandlers.add(pushPromiseHandler);
     return sendAsync(request, handler);
   }
 

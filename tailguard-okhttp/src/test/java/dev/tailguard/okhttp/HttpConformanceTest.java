@@ -659,6 +659,22 @@ class HttpConformanceTest {
     assertThat(waits).containsExactly(Duration.ofMillis(100), Duration.ofSeconds(1));
   }
 
+  /** The bound is inclusive: a "key in use" answer declaring exactly 4 KiB is looked at, and waited for. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void keyInUseDeclaringExactly4KiB_isRecognisedAndRetried(Transport transport) throws Exception {
+    String bare = "{\"type\":\"" + dev.tailguard.http.KeyInUse.PROBLEM_TYPE + "\",\"title\":\"in use\"}";
+    String pad = " ".repeat(dev.tailguard.http.KeyInUse.MAX_BODY_BYTES - bare.length());
+    server.script(r -> r.number() == 0 ? keyInUse(pad) : status(201, "created"));
+    Caller caller = caller(transport, retrying(retry(2).build()));
+
+    Answer answer = send(caller, "POST", "/orders", "item=1", Map.of("Idempotency-Key", "\"order-4k\""));
+
+    assertThat(answer.status()).isEqualTo(201);
+    assertThat(server.count()).isEqualTo(2);
+    assertThat(waits).containsExactly(Duration.ofSeconds(1));
+  }
+
   /**
    * Regression (OkHttp peeked 4 KiB of any 409 whatever its length and retried a 8 KiB one; the
    * JDK adapter did not): one rule for both, the answer must declare a {@code Content-Length} of at
