@@ -21,15 +21,26 @@ final class AttemptInterrupter implements Runnable {
 
   private final AtomicInteger state = new AtomicInteger(ARMED);
   private final Thread worker;
+  private final CancellableAttempt context;
   private volatile Cancellable timer;
 
-  private AttemptInterrupter(Thread worker) {
+  private AttemptInterrupter(Thread worker, CancellableAttempt context) {
     this.worker = worker;
+    this.context = context;
   }
 
   /** Arms an interrupt of the current thread after {@code nanos}. */
   static AttemptInterrupter arm(Scheduler scheduler, long nanos) {
-    AttemptInterrupter interrupter = new AttemptInterrupter(Thread.currentThread());
+    return arm(scheduler, nanos, null);
+  }
+
+  /**
+   * Arms an interrupt of the current thread after {@code nanos}, marking {@code context} timed out
+   * (when not null) just before it, so the layers the attempt runs through can tell the engine's
+   * timeout from the caller's interrupt.
+   */
+  static AttemptInterrupter arm(Scheduler scheduler, long nanos, CancellableAttempt context) {
+    AttemptInterrupter interrupter = new AttemptInterrupter(Thread.currentThread(), context);
     interrupter.timer = scheduler.schedule(interrupter, Duration.ofNanos(nanos));
     return interrupter;
   }
@@ -37,6 +48,9 @@ final class AttemptInterrupter implements Runnable {
   @Override
   public void run() {
     if (state.compareAndSet(ARMED, FIRING)) {
+      if (context != null) {
+        context.markTimedOut();
+      }
       worker.interrupt();
       state.set(FIRED);
     }

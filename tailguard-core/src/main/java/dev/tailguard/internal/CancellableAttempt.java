@@ -42,6 +42,14 @@ public final class CancellableAttempt extends AttemptContext {
     fireCancel();
   }
 
+  /**
+   * Marks the attempt timed out without running its cancel hooks: a synchronous attempt's
+   * timeout interrupts its thread instead.
+   */
+  void markTimedOut() {
+    timedOut = true;
+  }
+
   /** Whether the engine ended this attempt for its timeout (see {@link #cancelForTimeout()}). */
   public boolean timedOut() {
     return timedOut;

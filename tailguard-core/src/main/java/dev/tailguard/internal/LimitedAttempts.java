@@ -65,7 +65,12 @@ public final class LimitedAttempts {
       } catch (Throwable t) {
         error = t;
       }
-      report(limit, ticket, handler.classifier(), result, error);
+      if (error != null && context instanceof CancellableAttempt && ((CancellableAttempt) context).timedOut()) {
+        // The retry's per-attempt timeout interrupted this attempt: whatever it threw, a timeout, a drop.
+        limit.onDropped(ticket);
+      } else {
+        report(limit, ticket, handler.classifier(), result, error);
+      }
       if (error == null) {
         return result;
       }

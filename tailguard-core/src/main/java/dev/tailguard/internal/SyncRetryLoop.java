@@ -128,8 +128,13 @@ public final class SyncRetryLoop {
     while (true) {
       int attempt = run.beginAttempt();
       long allowance = run.allowanceNanos();
-      AttemptInterrupter interrupter =
-          allowance >= 0 && policy.interruptOnTimeout() ? AttemptInterrupter.arm(scheduler, allowance) : null;
+      boolean interrupting = allowance >= 0 && policy.interruptOnTimeout();
+      // An interrupting timeout marks the attempt's context first, so a concurrency limit below
+      // counts the interrupt it causes as the timeout (a drop) it is.
+      AttemptContext context = interrupting && withContext != null
+          ? new CancellableAttempt(attempt, allowance) : new AttemptContext(attempt, allowance);
+      AttemptInterrupter interrupter = interrupting
+          ? AttemptInterrupter.arm(scheduler, allowance, context instanceof CancellableAttempt c ? c : null) : null;
       T result = null;
       Throwable error = null;
       CircuitBreaker.Permit permit = null;
@@ -137,7 +142,7 @@ public final class SyncRetryLoop {
         error = new CircuitOpenException(breaker.config().name(), breaker.state());
       } else {
         try {
-          result = plain != null ? plain.call() : withContext.call(new AttemptContext(attempt, allowance));
+          result = plain != null ? plain.call() : withContext.call(context);
         } catch (Throwable t) {
           error = t;
         }

@@ -303,8 +303,8 @@ class ConcurrencyLimitUnderAttackTest {
   /**
    * The same for the retry policy's perAttemptTimeout on the async path: the engine ends the
    * attempt by cancelling it, and the limit's layer read that cancellation as "says nothing about
-   * the backend", so the limit never shrank however many attempts timed out. (The sync path, where
-   * the timeout interrupts the attempt, is still open: see the report.)
+   * the backend", so the limit never shrank however many attempts timed out. The sync path is the
+   * next test.
    */
   @Test
   void attemptsEndedByTheRetryPolicysPerAttemptTimeoutShrinkAnAdaptiveLimit() {
@@ -312,12 +312,12 @@ class ConcurrencyLimitUnderAttackTest {
   }
 
   /**
-   * Open (not fixed here): on the synchronous path the retry policy's perAttemptTimeout with
-   * interruptOnTimeout interrupts the attempt, the limit's layer (inside the loop) sees the
-   * attempt's InterruptedException and only returns the permit, and the loop replaces the outcome
-   * with an AttemptTimeoutException after the limit has heard it. The limit never shrinks.
+   * On the synchronous path the retry policy's perAttemptTimeout with interruptOnTimeout
+   * interrupts the attempt; the limit's layer (inside the loop) saw only the attempt's
+   * InterruptedException and returned the permit uncounted, and the loop replaced the outcome with
+   * an AttemptTimeoutException after the limit had heard it, so the limit never shrank. The
+   * interrupter now marks the attempt's context timed out before it interrupts.
    */
-  @org.junit.jupiter.api.Disabled("open defect: a sync per-attempt timeout reaches the limit as an interrupt, not a drop")
   @Test
   void syncAttemptsInterruptedByTheRetryPolicysPerAttemptTimeoutShrinkAnAdaptiveLimit() throws Exception {
     FakeClock clock = new FakeClock();
