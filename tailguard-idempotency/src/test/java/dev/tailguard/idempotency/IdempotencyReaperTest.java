@@ -40,4 +40,47 @@ class IdempotencyReaperTest {
         new ScheduledThreadPoolExecutor(1), Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("period");
   }
+
+  @Test
+  void aFailingRunReapsNothingAndTheNextRunStillWorks() throws Exception {
+    AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
+    InMemoryIdempotencyStore memory = new InMemoryIdempotencyStore(10, now::get);
+    memory.claim("alice", "a".repeat(64), "f".repeat(64), Duration.ofSeconds(1), Duration.ofSeconds(1));
+    now.set(now.get().plusSeconds(5));
+    java.util.concurrent.atomic.AtomicInteger failuresLeft = new java.util.concurrent.atomic.AtomicInteger(2);
+    IdempotencyStore flaky = (IdempotencyStore) java.lang.reflect.Proxy.newProxyInstance(
+        IdempotencyStore.class.getClassLoader(), new Class<?>[] {IdempotencyStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("reapExpired")) {
+            int left = failuresLeft.getAndDecrement();
+            if (left == 2) {
+              throw new StoreUnavailableException("down", null);
+            }
+            if (left == 1) {
+              throw new IllegalStateException("driver bug");
+            }
+          }
+          return method.invoke(memory, args);
+        });
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    try (IdempotencyReaper reaper = IdempotencyReaper.start(flaky, scheduler, Duration.ofHours(1))) {
+      assertThat(reaper.runOnce()).isZero();
+      assertThat(reaper.runOnce()).isZero();
+      assertThat(reaper.runOnce()).isEqualTo(1);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void aMissingPeriodOrANegativeOneIsRejected() {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    try {
+      InMemoryIdempotencyStore store = new InMemoryIdempotencyStore(1);
+      assertThatThrownBy(() -> IdempotencyReaper.start(store, scheduler, null)).hasMessage("period must be positive: null");
+      assertThatThrownBy(() -> IdempotencyReaper.start(store, scheduler, Duration.ofSeconds(-1))).hasMessageContaining("period");
+      assertThat(scheduler.getQueue()).isEmpty();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
 }
