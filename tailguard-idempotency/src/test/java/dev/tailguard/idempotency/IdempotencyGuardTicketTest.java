@@ -334,11 +334,11 @@ class IdempotencyGuardTicketTest {
 
   @Test
   void theGuardReportsItsSettings() {
-    IdempotencyGuard guard = builder().lease(Duration.ofSeconds(7)).retention(Duration.ofHours(2)).maxStoredBodyBytes(0).build();
+    IdempotencyGuard guard = builder().lease(Duration.ofSeconds(7)).retention(Duration.ofHours(2)).maxStoredBodyBytes(5).build();
     assertThat(guard.store()).isSameAs(store);
     assertThat(guard.lease()).isEqualTo(Duration.ofSeconds(7));
     assertThat(guard.retention()).isEqualTo(Duration.ofHours(2));
-    assertThat(guard.maxStoredBodyBytes()).isZero();
+    assertThat(guard.maxStoredBodyBytes()).isEqualTo(5);
   }
 
   @Test
