@@ -127,7 +127,7 @@ class GrpcPolicyAndOptionsTest {
     assertThat(copy.maxReplayBytes()).isEqualTo(77);
     assertThat(copy.timeout()).isSameAs(timeout);
     assertThat(copy.callTimeout()).hasValue(Duration.ofSeconds(9));
-    assertThat(copy.clock()).isSameAs(policy.clock());
+    assertThat(copy.clock()).isSameAs(policy.clock()).isSameAs(dev.tailguard.time.Clock.system());
     assertThat(copy.scheduler()).isSameAs(policy.scheduler());
     assertThat(copy.toString()).isEqualTo(policy.toString()).endsWith(", maxReplayBytes=77, callTimeout=PT9S}")
         .startsWith("GrpcPolicy{" + THREE);
