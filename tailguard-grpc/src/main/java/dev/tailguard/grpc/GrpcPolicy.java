@@ -2,6 +2,7 @@ package dev.tailguard.grpc;
 
 import dev.tailguard.AdapterBuilder;
 import dev.tailguard.CircuitBreaker;
+import dev.tailguard.ConcurrencyLimit;
 import dev.tailguard.HedgePolicy;
 import dev.tailguard.Pipeline;
 import dev.tailguard.RetryPolicy;
@@ -35,6 +36,7 @@ public final class GrpcPolicy {
   private final Set<Status.Code> retryableCodes;
   private final long maxReplayBytes;
   private final CircuitBreaker breaker;
+  private final ConcurrencyLimit concurrencyLimit;
   private final Timeout timeout;
   private final Clock clock;
   private final Scheduler scheduler;
@@ -49,6 +51,7 @@ public final class GrpcPolicy {
     this.maxReplayBytes = b.maxReplayBytes;
     this.callTimeout = b.callTimeout;
     this.breaker = b.circuitBreaker();
+    this.concurrencyLimit = b.concurrencyLimit();
     this.timeout = b.timeout();
     this.clock = b.clock();
     this.scheduler = b.scheduler();
@@ -72,6 +75,10 @@ public final class GrpcPolicy {
     }
     if (breaker != null) {
       b.circuitBreaker(breaker);
+    }
+    // A per-call MAX_ATTEMPTS rebuilds the policy: the call must still count against the same limit.
+    if (concurrencyLimit != null) {
+      b.concurrencyLimit(concurrencyLimit);
     }
     if (timeout != null) {
       b.timeout(timeout);

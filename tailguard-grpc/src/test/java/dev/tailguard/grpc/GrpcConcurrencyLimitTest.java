@@ -97,4 +97,38 @@ class GrpcConcurrencyLimitTest {
     assertThat(limit.refusals()).isZero();
     Eventually.holds(() -> limit.inFlight() == 0, BOUND);
   }
+
+  /**
+   * A per-call {@code MAX_ATTEMPTS} rebuilds the channel's policy for that call; the rebuilt policy
+   * once left the concurrency limit out, so such a call went past a full limit to the server.
+   */
+  @Test
+  void aCallWithItsOwnMaxAttemptsStillCountsAgainstTheLimit() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    EchoService.Step held = (request, responses) -> {
+      try {
+        release.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ok("pong").run(request, responses);
+    };
+    EchoService service = new EchoService(held, ok("past the limit"));
+    ConcurrencyLimit limit = ConcurrencyLimit.fixed(1).name("echo").build();
+    Channel channel = through(service, limit);
+    ListenableFuture<String> first = ClientCalls.futureUnaryCall(channel.newCall(UNARY, CallOptions.DEFAULT), "a");
+    Eventually.holds(() -> service.calls() == 1, BOUND);
+
+    CallOptions ownAttempts = CallOptions.DEFAULT.withOption(TailguardClientInterceptor.MAX_ATTEMPTS, 2);
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, UNARY, ownAttempts, "b"))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).contains("concurrency limit 'echo'");
+        });
+    assertThat(limit.refusals()).isEqualTo(1);
+
+    release.countDown();
+    assertThat(first.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isEqualTo("pong");
+    assertThat(service.calls()).isEqualTo(1);
+  }
 }

@@ -45,4 +45,18 @@ class KeyFormatsTest {
     IdempotencyGuard.Decision admitted = guard.begin("acme", "POST", "/orders", "\"" + UUID.randomUUID() + "\"", new byte[0]);
     assertThat(admitted.ticket()).isPresent();
   }
+
+  @Test
+  void theMinimumMayBeAnythingFromOneToTheLongestKey() {
+    assertThat(KeyFormats.atLeast(1)).accepts("a").rejects("");
+    assertThat(KeyFormats.atLeast(255)).accepts("a".repeat(255)).rejects("a".repeat(254));
+  }
+
+  @Test
+  void uuidDigitsStopAtTheEdgesOfEachHexRange() {
+    String base = "123e4567-e89b-12d3-a456-42661417400";
+    assertThat(KeyFormats.uuid()).accepts(base + "0", base + "9", base + "a", base + "f", base + "A", base + "F")
+        .rejects(base + "/", base + ":", base + "`", base + "g", base + "@", base + "G", base + "-");
+    assertThat(KeyFormats.uuid()).rejects("123e4567-e89b-12d3-a456-4266141740-0", "123e45670e89b-12d3-a456-426614174000");
+  }
 }
