@@ -2,6 +2,7 @@ package dev.tailguard.idempotency;
 
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpPrincipal;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,6 +32,11 @@ import java.util.function.Function;
  * {@code Authenticator} set and answers 401 when there is none: there is no silent shared
  * "anonymous" scope, which would let one client read another's responses. {@link #scopedBy}
  * takes any function (an API key's tenant, say); a null or blank scope is refused the same way.
+ *
+ * <p>On a context with an {@code Authenticator}, guard the handler with {@link #around} instead of
+ * adding this to the context's filters: the JDK {@code HttpServer} runs a context's filters
+ * before its authenticator, so a filter sees no principal (every guarded request would get 401),
+ * and the authenticator cannot handle the buffered exchange a filter passes on.
  *
  * @since 0.1
  */
@@ -74,6 +80,24 @@ public final class IdempotencyFilter extends Filter {
    */
   public static IdempotencyFilter scopedBy(IdempotencyGuard guard, Function<HttpExchange, String> scope, int maxRequestBytes) {
     return new IdempotencyFilter(guard, scope, maxRequestBytes);
+  }
+
+  /**
+   * This filter's guard around {@code handler}, as a handler: for a context with an {@code
+   * Authenticator}, which the JDK {@code HttpServer} runs after the context's filters and before
+   * its handler, so the guard sees the authenticated principal.
+   *
+   * <pre>{@code
+   * server.createContext("/orders", IdempotencyFilter.scopedByPrincipal(guard).around(handler))
+   *     .setAuthenticator(authenticator);
+   * }</pre>
+   *
+   * @throws NullPointerException if {@code handler} is null
+   */
+  public HttpHandler around(HttpHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    // A chain per exchange: a Chain walks its filter list with an iterator of its own.
+    return exchange -> doFilter(exchange, new Chain(List.of(), handler));
   }
 
   @Override
