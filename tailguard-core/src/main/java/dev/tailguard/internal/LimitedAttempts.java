@@ -54,6 +54,11 @@ public final class LimitedAttempts {
     }
   }
 
+  /** Whether the retry engine's per-attempt timeout ended this attempt (a cancel or an interrupt it caused). */
+  private static boolean endedByEngineTimeout(dev.tailguard.AttemptContext context) {
+    return context instanceof CancellableAttempt && ((CancellableAttempt) context).timedOut();
+  }
+
   /** One synchronous attempt under {@code limit}; a refusal throws its {@code ConcurrencyLimitExceededException}. */
   public static <T> AttemptCallable<T> sync(AttemptCallable<T> call, ConcurrencyLimit limit, OutcomeHandler<? super T> handler) {
     return context -> {
@@ -65,7 +70,7 @@ public final class LimitedAttempts {
       } catch (Throwable t) {
         error = t;
       }
-      if (error != null && context instanceof CancellableAttempt && ((CancellableAttempt) context).timedOut()) {
+      if (error != null && endedByEngineTimeout(context)) {
         // The retry's per-attempt timeout interrupted this attempt: whatever it threw, a timeout, a drop.
         limit.onDropped(ticket);
       } else {
@@ -163,8 +168,7 @@ public final class LimitedAttempts {
       Throwable cause = Futures.unwrap(error);
       // The permit goes back before anyone hears the outcome: a hedge launched on this failure, or
       // the caller's next call started from this answer, must find it free.
-      if (cause instanceof CancellationException && context instanceof CancellableAttempt
-          && ((CancellableAttempt) context).timedOut()) {
+      if (cause instanceof CancellationException && endedByEngineTimeout(context)) {
         // The retry engine's per-attempt timeout ends an attempt by cancelling it: still a timeout, a drop.
         limit.onDropped(ticket);
       } else {
